@@ -1,0 +1,7 @@
+"""Benchmarks as sequences of tasks, and loaders over their splits."""
+
+from cpg.data.loader import make_loader
+from cpg.data.registry import BENCHMARKS, build_benchmark
+from cpg.data.task import Benchmark, Task
+
+__all__ = ["BENCHMARKS", "Benchmark", "Task", "build_benchmark", "make_loader"]

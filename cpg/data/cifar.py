@@ -1,0 +1,112 @@
+"""CIFAR-10 and CIFAR-100 read through torchvision from their standard python archives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torchvision.datasets import CIFAR10, CIFAR100
+
+from cpg.data.assemble import in_memory_task
+from cpg.data.augment import RandomCropFlip
+from cpg.data.superclasses import SUPERCLASSES
+from cpg.data.task import Benchmark
+from cpg.errors import UserError
+
+CIFAR_SHAPE = (3, 32, 32)
+PADDING = 4
+"""Zero padding of the training RandomCrop(32, padding=4)."""
+
+Split = tuple[Tensor, Tensor]
+
+
+def cifar100_benchmark(
+    name: str, root: Path, download: bool, verify_checksums: bool, val_fraction: float
+) -> Benchmark:
+    """One task per superclass, in coarse-label index order, of the superclass's five classes."""
+    fine_names, train, test = _read(CIFAR100, root, download, verify_checksums)
+    if sorted(fine_names) != sorted(n for fines in SUPERCLASSES.values() for n in fines):
+        raise UserError(
+            f"the fine label names in {root / CIFAR100.base_folder / 'meta'} are not those of "
+            "CIFAR-100; point --data-root at a genuine cifar-100-python archive"
+        )
+    fine_index = {fine: index for index, fine in enumerate(fine_names)}
+    tasks = []
+    for superclass, fines in SUPERCLASSES.items():
+        classes = tuple(sorted(fines, key=fine_index.__getitem__))
+        local = torch.full((len(fine_names),), -1, dtype=torch.long)
+        local[[fine_index[fine] for fine in classes]] = torch.arange(len(classes))
+        tasks.append(
+            in_memory_task(
+                superclass, classes, _select(train, local), _select(test, local), val_fraction,
+                RandomCropFlip(PADDING),
+            )
+        )
+    return Benchmark(name=name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE)
+
+
+def cifar10_benchmark(
+    name: str, root: Path, download: bool, verify_checksums: bool, val_fraction: float
+) -> Benchmark:
+    """The ten CIFAR-10 classes as a single task named ``cifar10``."""
+    classes, train, test = _read(CIFAR10, root, download, verify_checksums)
+    augment = RandomCropFlip(PADDING)
+    task = in_memory_task("cifar10", tuple(classes), train, test, val_fraction, augment)
+    return Benchmark(name=name, tasks=(task,), input_shape=CIFAR_SHAPE)
+
+
+def _select(split: Split, local: Tensor) -> Split:
+    """The images whose label has a local label (>= 0), relabelled."""
+    images, labels = split
+    members = local[labels] >= 0
+    return images[members], local[labels[members]]
+
+
+def _read(
+    source: type[CIFAR10], root: Path, download: bool, verify_checksums: bool
+) -> tuple[list[str], Split, Split]:
+    """Class names and the (uint8 images [N, 3, 32, 32], labels) of the train and test splits."""
+    folder = root / source.base_folder
+    files = [name for name, _ in source.train_list + source.test_list] + [source.meta["filename"]]
+    missing = [name for name in files if not (folder / name).is_file()]
+    if missing and not download:
+        found = f"{folder} lacks {', '.join(missing)}" if folder.is_dir() else f"no {folder}"
+        raise UserError(
+            f"{source.__name__} data not found ({found}); pass --download to fetch it, or "
+            f"--data-root to point at the folder that holds {source.base_folder}"
+        )
+    reader = source if verify_checksums else _without_checksums(source)
+    try:
+        splits = [reader(str(root), train=train, download=download) for train in (True, False)]
+    except RuntimeError as error:
+        raise UserError(
+            f"{folder} does not match the published {source.__name__} checksums; fetch a fresh "
+            "copy with --download, or switch the check off (verify_checksums=False) for an "
+            "archive you made yourself"
+        ) from error
+    except OSError as error:
+        raise UserError(
+            f"could not read or download {source.__name__} in {root} ({error}); check the "
+            "folder's permissions and the network"
+        ) from error
+    return splits[0].classes, *(_as_tensors(split) for split in splits)
+
+
+def _as_tensors(dataset: CIFAR10) -> Split:
+    images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2)
+    return images, torch.tensor(dataset.targets, dtype=torch.long)
+
+
+def _without_checksums(source: type[CIFAR10]) -> type[CIFAR10]:
+    """``source`` with every md5 set to None, which torchvision's integrity check reads as
+    "the file exists": the same parsing, with the checksum test switched off."""
+    return type(
+        f"Unverified{source.__name__}",
+        (source,),
+        {
+            "train_list": [[name, None] for name, _ in source.train_list],
+            "test_list": [[name, None] for name, _ in source.test_list],
+            "meta": {**source.meta, "md5": None},
+        },
+    )

@@ -1,0 +1,36 @@
+"""What a benchmark is made of: a sequence of tasks, each with its own classes and splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch.utils.data import Dataset
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of a continual-learning sequence.
+
+    Labels run from 0 to ``num_classes - 1``; label ``i`` is the class ``classes[i]``.
+    ``train`` is the task's training data minus the held-out ``val`` part and is augmented when
+    the benchmark augments; ``val`` and ``test`` are never augmented.
+    """
+
+    name: str
+    classes: tuple[str, ...]
+    train: Dataset
+    val: Dataset
+    test: Dataset
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A named sequence of tasks whose images all have the shape ``input_shape`` (C, H, W)."""
+
+    name: str
+    tasks: tuple[Task, ...]
+    input_shape: tuple[int, int, int]

@@ -1,0 +1,32 @@
+"""A small CNN for 8×8 inputs (scikit-learn's digits) and other tiny images."""
+
+from torch import Tensor, nn
+
+from cpg.models.width import scaled
+
+
+class SmallCNN(nn.Module):
+    """Three 3×3 conv layers with BatchNorm, global average pooling, one hidden linear layer."""
+
+    def __init__(self, num_classes: int, in_channels: int = 1, width: float = 1.0) -> None:
+        super().__init__()
+        c1, c2, hidden = scaled(32, width), scaled(64, width), scaled(128, width)
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, c1, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(c1, c2, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c2),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c2, c2, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c2),
+            nn.ReLU(inplace=True),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.classifier = nn.Sequential(nn.Linear(c2, hidden), nn.ReLU(inplace=True))
+        self.head = nn.Linear(hidden, num_classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.classifier(self.features(x)))

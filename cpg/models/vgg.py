@@ -1,0 +1,52 @@
+"""VGG16 with BatchNorm, CIFAR variant of the CPG paper: 13 bias-free 3×3 convs and two
+hidden linear layers (512 → 4096 → 4096) before the classifier."""
+
+from torch import Tensor, nn
+
+from cpg.models.width import scaled
+
+VGG16_LAYOUT: tuple[int | str, ...] = (
+    64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M",
+)
+
+
+class VGG(nn.Module):
+    """`features` (convs, BN, ReLU, max-pools) then `classifier` (hidden linears, head).
+
+    Max-pools are skipped once the feature map is 1×1, so the same network runs on small
+    inputs such as 8×8 digits.
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = 3,
+        width: float = 1.0,
+        input_size: int = 32,
+        hidden: int = 4096,
+        layout: tuple[int | str, ...] = VGG16_LAYOUT,
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels, size = in_channels, input_size
+        for item in layout:
+            if item == "M":
+                if size > 1:
+                    layers.append(nn.MaxPool2d(2))
+                    size //= 2
+                continue
+            out = scaled(int(item), width)
+            layers += [nn.Conv2d(channels, out, 3, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+            channels = out
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        units = scaled(hidden, width)
+        self.classifier = nn.Sequential(
+            nn.Linear(channels * size * size, units),
+            nn.ReLU(inplace=True),
+            nn.Linear(units, units),
+            nn.ReLU(inplace=True),
+            nn.Linear(units, num_classes),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classifier(self.features(x))

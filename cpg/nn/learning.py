@@ -1,0 +1,118 @@
+"""What one layer knows about the task being learned: which weights it owns and picks."""
+
+from enum import Enum
+
+import torch
+from torch import Tensor, nn
+
+from cpg.nn.bits import pack_bits
+from cpg.nn.masked_weight import MaskedWeight, MaskedWeightArgs
+
+PICK_INIT = 0.01
+PICK_THRESHOLD = 0.005
+_PINNED = 1.0
+
+
+class Reuse(str, Enum):
+    """How a task uses the weights of earlier tasks."""
+
+    PICK = "pick"  # a learned binary picking mask (CPG, Piggyback)
+    ALL = "all"  # every earlier weight (PackNet, PAE)
+
+
+class LearningMasks:
+    """The learning task's view of one layer.
+
+    `logits` is the real-valued picking mask, extended to every weight so that a single
+    comparison gives the weights the task uses: owned weights are pinned above the threshold,
+    free weights and those of later tasks below, earlier tasks' weights start at `PICK_INIT`.
+    Only earlier tasks' entries ever receive a gradient, so the pinned values never move.
+    """
+
+    def __init__(
+        self,
+        task: int,
+        weight: Tensor,
+        ownership: Tensor,
+        reuse: Reuse,
+        logits: Tensor | None = None,
+    ) -> None:
+        self.task = task
+        self.reuse = reuse
+        self.dtype = weight.dtype
+        self.weight_decay = 0.0
+        self.threshold = PICK_THRESHOLD
+        with torch.no_grad():
+            self.earlier = (ownership >= 1) & (ownership < task)
+            self.earlier_weight = torch.where(self.earlier, weight, 0.0) if reuse is Reuse.PICK else None
+            self.refresh(ownership, logits)
+        self.direct_grad = True
+        self.generation = 0  # counts training forwards: evaluation caches are valid within one
+        self._buffer: Tensor | None = None
+        self._buffer_in_use = False
+        self._logits_grad: Tensor | None = None
+
+    @torch.no_grad()
+    def refresh(self, ownership: Tensor, logits: Tensor | None = None) -> None:
+        """Recompute the owned set (after pruning released weights) and re-pin the logits."""
+        owned = ownership == self.task
+        self.owned = owned.to(self.dtype)
+        self.trains_weight = bool(owned.any())
+        if self.reuse is Reuse.PICK:
+            values = torch.where(owned, _PINNED, torch.where(self.earlier, PICK_INIT, -_PINNED))
+            if logits is None:
+                self.logits = nn.Parameter(values)
+            else:
+                self.logits = logits
+                logits.copy_(torch.where(self.earlier, logits, values))
+        else:
+            keep = owned | self.earlier
+            self.logits = torch.where(keep, _PINNED, -_PINNED)
+
+    @torch.no_grad()
+    def reset_pick(self) -> None:
+        """Start the picking mask over (RETRAIN): every earlier weight back at `PICK_INIT`."""
+        if self.reuse is Reuse.PICK:
+            self.logits.masked_fill_(self.earlier, PICK_INIT)
+
+    @property
+    def picking(self) -> bool:
+        return self.reuse is Reuse.PICK and bool(self.earlier.any())
+
+    def weight(self, weight: Tensor) -> Tensor:
+        """The effective weight with autograd (training)."""
+        self.generation += 1
+        weight_in = weight if self.trains_weight else weight.detach()
+        out = None
+        if not self._buffer_in_use:
+            if self._buffer is None or self._buffer.shape != weight.shape:
+                self._buffer = torch.empty_like(weight)
+            out = self._buffer
+        logits_grad = None
+        if self.direct_grad and isinstance(self.logits, nn.Parameter) and self.logits.requires_grad:
+            if self._logits_grad is None:
+                self._logits_grad = torch.empty_like(self.logits)
+            logits_grad = self._logits_grad
+        args = MaskedWeightArgs(self.threshold, self.owned, self.earlier_weight, self.weight_decay, out, logits_grad)
+        result = MaskedWeight.apply(weight_in, self.logits, args)
+        if out is not None and result.requires_grad:
+            self._buffer_in_use = True
+            result.register_hook(self._release_buffer)
+        return result
+
+    def _release_buffer(self, grad: Tensor) -> Tensor:
+        self._buffer_in_use = False
+        return grad
+
+    @torch.no_grad()
+    def frozen_weight(self, weight: Tensor) -> Tensor:
+        """The effective weight without autograd (evaluation while learning)."""
+        return torch.where(self.logits > self.threshold, weight, 0.0)
+
+    @torch.no_grad()
+    def picked(self) -> Tensor:
+        """Boolean mask of the earlier weights the task picks."""
+        return self.earlier & (self.logits > self.threshold)
+
+    def packed_pick(self) -> Tensor:
+        return pack_bits(self.picked())

@@ -1,0 +1,232 @@
+"""Layers whose single weight tensor is shared by every task (DESIGN.md §3).
+
+`SharableConv2d` and `SharableLinear` are drop-in replacements for `nn.Conv2d` and `nn.Linear`.
+Besides the shared weight they hold an ownership mask (uint8: 0 free, k owned by task k), a bias
+per task, the packed picking mask of every committed task, and the shape of the weight each task
+was learned at. The effective weight of task t is W ⊙ ([own = t] + [1 ≤ own < t] ⊙ pick_t),
+sliced to task t's shape, so a task keeps computing exactly what it computed when it was learned,
+whatever happened to the network since.
+"""
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from cpg.nn.bits import unpack_bits
+from cpg.nn.cache import EffectiveWeightCache
+from cpg.nn.learning import LearningMasks, Reuse
+
+
+def _leading(tensor: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """The leading block of `tensor` with the given shape (a view)."""
+    if tuple(tensor.shape) == shape:
+        return tensor
+    return tensor[tuple(slice(0, size) for size in shape)]
+
+
+class SharableMixin:
+    """Task bookkeeping shared by `SharableConv2d` and `SharableLinear`."""
+
+    weight: nn.Parameter
+    ownership: Tensor
+    active_task: int | None
+
+    def _init_sharable(self) -> None:
+        module: nn.Module = self  # type: ignore[assignment]
+        template = module.bias
+        module.register_parameter("bias", None)
+        self.has_bias = template is not None
+        self.bias_template = None if template is None else template.detach().clone()
+        module.register_buffer("ownership", torch.zeros(self.weight.shape, dtype=torch.uint8, device=self.weight.device))
+        self.task_bias = nn.ParameterDict()
+        self.picks = nn.Module()
+        module.register_parameter("pick", None)
+        self.task_shapes: dict[int, tuple[int, ...]] = {}
+        self.active_task = None
+        self.learning: LearningMasks | None = None
+        self.cache = EffectiveWeightCache()
+
+    # tasks -------------------------------------------------------------------------------
+
+    def add_task(self, task: int) -> None:
+        """Register `task` at the layer's current shape; its bias starts from the latest task's."""
+        self.task_shapes[task] = tuple(self.weight.shape)
+        if self.has_bias:
+            out_features = self.weight.shape[0]
+            bias = torch.zeros(out_features, dtype=self.weight.dtype, device=self.weight.device)
+            source = self._latest_bias(exclude=task)
+            if source is not None:
+                count = min(out_features, source.numel())
+                bias[:count] = source[:count]
+            self.task_bias[str(task)] = nn.Parameter(bias)
+
+    def _latest_bias(self, exclude: int) -> Tensor | None:
+        earlier = [int(key) for key in self.task_bias if int(key) != exclude]
+        if earlier:
+            return self.task_bias[str(max(earlier))].detach()
+        return self.bias_template
+
+    def remove_task(self, task: int) -> None:
+        """Forget an uncommitted task's per-task state (its weights stay where they are)."""
+        self.task_shapes.pop(task, None)
+        if str(task) in self.task_bias:
+            del self.task_bias[str(task)]
+        self.picks._buffers.pop(str(task), None)
+        if self.learning is not None and self.learning.task == task:
+            self.end_learning()
+        self.cache.clear()
+
+    def begin_learning(self, task: int, reuse: Reuse, logits: Tensor | None = None) -> None:
+        """Set up the masks of the task being learned; its owned weights must be assigned."""
+        self.learning = LearningMasks(task, self.weight, self.ownership, reuse, logits)
+        if self.learning.reuse is Reuse.PICK:
+            self.pick = self.learning.logits
+
+    def end_learning(self) -> None:
+        self.learning = None
+        self.pick = None
+
+    def commit_learning(self) -> None:
+        """Freeze the learning task: store its picking mask as bits and drop the masks."""
+        assert self.learning is not None
+        if self.learning.reuse is Reuse.PICK:
+            self.picks.register_buffer(str(self.learning.task), self.learning.packed_pick())
+        self.end_learning()
+        self.cache.clear()
+
+    @torch.no_grad()
+    def refresh_learning(self) -> None:
+        """Re-read the ownership mask after it changed (pruning)."""
+        assert self.learning is not None
+        self.learning.refresh(self.ownership, self.learning.logits if self.learning.reuse is Reuse.PICK else None)
+        self.cache.clear()
+
+    # effective weights -------------------------------------------------------------------
+
+    def _active(self) -> int:
+        if self.active_task is None:
+            raise RuntimeError(f"{type(self).__name__}: no active task; call network.use_task(t) first")
+        return self.active_task
+
+    @torch.no_grad()
+    def reused_mask(self, task: int) -> Tensor:
+        """Earlier tasks' weights that `task` uses, at `task`'s shape: those its picking mask
+        selects, or all of them when it has none (PackNet, PAE)."""
+        learning = self.learning
+        if learning is not None and learning.task == task:
+            return learning.picked()
+        shape = self.task_shapes[task]
+        ownership = _leading(self.ownership, shape)
+        earlier = (ownership >= 1) & (ownership < task)
+        packed = self.picks._buffers.get(str(task))
+        if packed is not None:
+            earlier &= unpack_bits(packed, shape)
+        return earlier
+
+    @torch.no_grad()
+    def task_weight(self, task: int) -> Tensor:
+        """Effective weight of a registered task, at the shape it was learned with."""
+        learning = self.learning
+        if learning is not None and learning.task == task:
+            return learning.frozen_weight(self.weight)
+        shape = self.task_shapes[task]
+        keep = (_leading(self.ownership, shape) == task) | self.reused_mask(task)
+        return torch.where(keep, _leading(self.weight, shape), 0.0).contiguous()
+
+    def effective_weight(self) -> Tensor:
+        task = self._active()
+        learning = self.learning
+        if learning is not None and learning.task == task and torch.is_grad_enabled():
+            return learning.weight(self.weight)
+        # Fused optimizers update in place without bumping `_version`: a committed task's inputs
+        # never change by design, and the learning task's are re-read after every training step.
+        stamp = (id(self.weight), self.weight._version, self.ownership._version)
+        if learning is not None and learning.task == task:
+            stamp += (id(learning), learning.generation, learning.logits._version)
+        return self.cache.get(task, stamp, lambda: self.task_weight(task))
+
+    def effective_bias(self) -> Tensor | None:
+        if not self.has_bias:
+            return None
+        return self.task_bias[str(self._active())]
+
+    # growth ------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def expand_to(self, template: nn.Module) -> None:
+        """Grow in place to the shape of `template` (the same layer built at a larger width).
+
+        Existing weights and ownership keep their place in the leading block; new entries take
+        the template's initial values and start free.
+        """
+        if self.learning is not None:
+            raise RuntimeError("cannot grow a layer while a task is being learned on it")
+        new_weight = template.weight.detach().clone().to(self.weight.device, self.weight.dtype)
+        old_shape = tuple(self.weight.shape)
+        if any(new < old for new, old in zip(new_weight.shape, old_shape)):
+            raise ValueError(f"cannot shrink a layer from {old_shape} to {tuple(new_weight.shape)}")
+        _leading(new_weight, old_shape).copy_(self.weight)
+        ownership = torch.zeros(new_weight.shape, dtype=torch.uint8, device=self.weight.device)
+        _leading(ownership, old_shape).copy_(self.ownership)
+        self.weight = nn.Parameter(new_weight)
+        self.ownership = ownership
+        self._set_sizes(new_weight.shape)
+        self.cache.clear()
+
+    def _set_sizes(self, shape: torch.Size) -> None:
+        raise NotImplementedError
+
+    # checkpoints -------------------------------------------------------------------------
+
+    def get_extra_state(self) -> dict[str, Any]:
+        return {"task_shapes": {str(task): list(shape) for task, shape in self.task_shapes.items()}}
+
+    def set_extra_state(self, state: dict[str, Any]) -> None:
+        self.task_shapes = {int(task): tuple(shape) for task, shape in state["task_shapes"].items()}
+        self.cache.clear()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):  # type: ignore[no-untyped-def]
+        """Create the per-task entries a checkpoint holds before loading them."""
+        for key, value in state_dict.items():
+            if not key.startswith(prefix):
+                continue
+            name = key[len(prefix):]
+            if name.startswith("task_bias.") and name[len("task_bias."):] not in self.task_bias:
+                self.task_bias[name[len("task_bias."):]] = nn.Parameter(torch.empty_like(value, device=self.weight.device))
+            elif name.startswith("picks.") and name[len("picks."):] not in self.picks._buffers:
+                self.picks.register_buffer(name[len("picks."):], torch.empty_like(value, device=self.weight.device))
+            elif name == "pick" and getattr(self, "pick", None) is None:
+                self.pick = nn.Parameter(torch.empty_like(value, device=self.weight.device))
+        self.cache.clear()
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)  # type: ignore[misc]
+
+
+class SharableConv2d(SharableMixin, nn.Conv2d):
+    """`nn.Conv2d` whose weight is shared by tasks; see the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_sharable()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.effective_weight(), self.effective_bias())
+
+    def _set_sizes(self, shape: torch.Size) -> None:
+        self.out_channels = shape[0]
+        self.in_channels = shape[1] * self.groups
+
+
+class SharableLinear(SharableMixin, nn.Linear):
+    """`nn.Linear` whose weight is shared by tasks; see the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_sharable()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.effective_weight(), self.effective_bias())
+
+    def _set_sizes(self, shape: torch.Size) -> None:
+        self.out_features, self.in_features = shape[0], shape[1]

@@ -1,0 +1,90 @@
+"""CPG finetune training step ÷ plain dense step, same architecture and batch (DESIGN.md §8).
+
+The CPG step is that of task 2 after task 1 was pruned to 50%: gradient gating, weight decay on
+owned weights and a trained picking mask are all on. Both steps use the same optimizer kind
+(SGD with Nesterov momentum; Adam for the picking mask), measured alternately in one process.
+
+    python benchmarks/step_overhead.py [--arch vgg16 resnet20] [--batch 32] [--rounds 15]
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+import cpg  # noqa: F401  (sets the allocator options cpg runs with)
+from cpg import optim, pruner
+from cpg.models import build_model, model_factory
+from cpg.nn import Reuse, TaskNetwork
+
+
+def cpg_network(arch: str, shape: tuple[int, int, int]) -> TaskNetwork:
+    network = TaskNetwork.build(model_factory(arch, shape))
+    first = network.add_task(5)
+    pruner.claim_free_weights(network, first)
+    pruner.begin_learning(network, first, Reuse.PICK)
+    pruner.MagnitudePruner(network, first).prune_to(0.5)
+    pruner.commit(network, first)
+    second = network.add_task(5)
+    pruner.claim_free_weights(network, second)
+    pruner.begin_learning(network, second, Reuse.PICK)
+    pruner.set_weight_decay(network, 4e-5)
+    network.use_task(second)
+    return network
+
+
+def step_fn(model: torch.nn.Module, optimizers: list[torch.optim.Optimizer], x: torch.Tensor, y: torch.Tensor):
+    def step() -> None:
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        for optimizer in optimizers:
+            optimizer.step()
+    return step
+
+
+def timed(step, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        step()
+    return (time.perf_counter() - start) / count
+
+
+def measure(arch: str, batch: int, rounds: int) -> tuple[float, float]:
+    shape = (3, 32, 32)
+    x, y = torch.randn(batch, *shape), torch.randint(0, 5, (batch,))
+    dense = build_model(arch, 5, shape).train()
+    dense_step = step_fn(dense, [optim.sgd(dense.parameters(), 1e-2, 0.9, weight_decay=4e-5)], x, y)
+    network = cpg_network(arch, shape).train()
+    second = network.active_task
+    cpg_optimizers = [
+        optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, second), 1e-2, 0.9),
+        optim.adam(pruner.picking_logits(network), 5e-4),
+    ]
+    cpg_step = step_fn(network, cpg_optimizers, x, y)
+    for _ in range(3):
+        dense_step()
+        cpg_step()
+    dense_times, cpg_times = [], []
+    for _ in range(rounds):
+        dense_times.append(timed(dense_step, 2))
+        cpg_times.append(timed(cpg_step, 2))
+    return statistics.median(dense_times), statistics.median(cpg_times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", nargs="+", default=["vgg16", "resnet20"])
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}")
+    for arch in args.arch:
+        dense, masked = measure(arch, args.batch, args.rounds)
+        print(f"{arch:10s} dense {dense * 1e3:8.1f} ms   cpg {masked * 1e3:8.1f} ms   ratio {masked / dense:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""What a strategy works with: config, data, run folder, reporter, network and state."""
+
+import time
+from typing import Any
+
+import torch
+
+from cpg.algorithms.state import RunState
+from cpg.algorithms.task_data import TaskData
+from cpg.checkpoint import RunFolder, write_json
+from cpg.config import RunConfig
+from cpg.data import Benchmark
+from cpg.models import model_factory
+from cpg.nn import TaskNetwork
+from cpg.report import Reporter
+from cpg.report.results import build_results
+
+
+class RunContext:
+    def __init__(self, config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
+                 device: torch.device, network: TaskNetwork, state: RunState,
+                 optimizer_state: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.benchmark = benchmark
+        self.folder = folder
+        self.reporter = reporter
+        self.device = device
+        self.network = network
+        self.state = state
+        self.optimizer_state = optimizer_state
+        self._mark = time.perf_counter()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.state.wall_seconds += now - self._mark
+        self._mark = now
+
+    def save(self, network: TaskNetwork, optimizers: dict[str, Any]) -> None:
+        """Persist the position, records, network and optimizer state (one atomic version)."""
+        self.network = network
+        self._tick()
+        tensors: dict[str, Any] = {"network": network.state_dict()}
+        if optimizers:
+            tensors["optimizers"] = optimizers
+        self.folder.save(self.state.to_dict(), tensors)
+
+    def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
+        """A network built from scratch and loaded with a saved state (any width)."""
+        network = TaskNetwork.build(model_factory(self.config.arch, self.benchmark.input_shape))
+        network.load_state_dict(state_dict)
+        network.to(self.device)
+        network.set_cache_capacity(self.config.eval_cache_tasks)
+        return network
+
+    def task_data(self, task: int) -> TaskData:
+        data = TaskData(self.benchmark.tasks[task - 1], self.config.batch_size, self.config.eval_batch_size,
+                        self.config.seed, self.config.select_on)
+        data.pin_memory = self.device.type == "cuda"
+        return data
+
+    def results(self, network: TaskNetwork) -> dict[str, Any]:
+        versions = self.folder.versions()
+        size = self.folder.model_path(versions[-1]).stat().st_size if versions else None
+        return build_results(self.config, self.benchmark.name, self.benchmark.input_shape, network,
+                             self.state.results, self.state.matrix, self.state.wall_seconds, size)
+
+    def task_committed(self, network: TaskNetwork) -> None:
+        """Write results.json after every committed task, so a partial run is readable."""
+        self._tick()
+        write_json(self.folder.results_path, self.results(network))

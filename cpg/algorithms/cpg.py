@@ -1,0 +1,381 @@
+"""Compacting, Picking and Growing as one in-process state machine (DESIGN.md §4).
+
+    START → FINETUNE ─(goal missed, width < max)→ GROW → FINETUNE …
+            FINETUNE ─(no free weight: picking only)→ COMMIT
+            FINETUNE → PRUNE (target by target) → CHOOSE → RETRAIN → COMMIT → next task
+
+The position (task, stage, epoch, prune target) and everything recorded so far are saved after
+every epoch, so a run killed at any moment resumes where it stopped.
+"""
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+import torch
+
+from cpg import optim, pruner
+from cpg.algorithms.context import RunContext
+from cpg.algorithms.state import PruneRecord, RunState, Stage, TaskProgress
+from cpg.algorithms.task_data import TaskData
+from cpg.engine import EpochStats, evaluate, train_epoch
+from cpg.nn import Reuse, TaskNetwork
+from cpg.pruner import MagnitudePruner, cubic_sparsity
+from cpg.seeding import derive_seed
+
+
+class GradualPruneHook:
+    """Moves the task's sparsity along the cubic schedule every `every` iterations during the
+    first `ramp` iterations of a prune target."""
+
+    def __init__(self, magnitude: MagnitudePruner, start: float, target: float, ramp: int, every: int,
+                 first_iteration: int, steps_per_epoch: int, optimizers: tuple) -> None:
+        self.magnitude = magnitude
+        self.start, self.target = start, target
+        self.ramp, self.every = max(1, ramp), every
+        self.first_iteration = first_iteration
+        self.optimizers = optimizers
+
+    def after_backward(self, step: int) -> None:
+        pass
+
+    def after_step(self, step: int) -> None:
+        iteration = self.first_iteration + step
+        if iteration >= self.ramp or (iteration % self.every and iteration != self.ramp - 1):
+            return
+        progress = (iteration + 1) / self.ramp
+        self.magnitude.prune_to(cubic_sparsity(self.start, self.target, progress), self.optimizers)
+
+
+class CPG:
+    """The CPG strategy; `reuse` and the config's growth and pruning settings also give PAE,
+    PackNet and Piggyback (see cpg.algorithms.registry)."""
+
+    reuse = Reuse.PICK
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.config = context.config
+        self.network: TaskNetwork = context.network
+        self.state: RunState = context.state
+        self._optimizer_state: dict[str, Any] | None = context.optimizer_state
+        self._task_data: dict[int, TaskData] = {}
+
+    # the machine ---------------------------------------------------------------------------
+
+    def run(self) -> RunState:
+        if self._has_learning_task():
+            pruner.begin_learning(self.network, self.state.task, self.reuse)
+        handlers = {
+            Stage.FINETUNE: self._finetune,
+            Stage.GROW: self._grow,
+            Stage.PRUNE: self._prune,
+            Stage.CHOOSE: self._choose,
+            Stage.RETRAIN: self._retrain,
+            Stage.COMMIT: self._commit,
+        }
+        while self.state.stage is not Stage.DONE:
+            stage = self.state.stage
+            started = time.perf_counter()
+            next_stage = handlers[stage]()
+            seconds = self.state.progress.seconds
+            seconds[stage.value] = seconds.get(stage.value, 0.0) + time.perf_counter() - started
+            self._enter(next_stage)
+        return self.state
+
+    def _enter(self, stage: Stage) -> None:
+        self.state.stage = stage
+        self.state.epoch = 0
+        self._optimizer_state = None
+        self.context.save(self.network, {})
+
+    # helpers -------------------------------------------------------------------------------
+
+    @property
+    def task(self) -> int:
+        return self.state.task
+
+    @property
+    def progress(self) -> TaskProgress:
+        return self.state.progress
+
+    def _data(self, task: int) -> TaskData:
+        if task not in self._task_data:
+            self._task_data[task] = self.context.task_data(task)
+        return self._task_data[task]
+
+    def _has_learning_task(self) -> bool:
+        return bool(self.network.tasks) and not self.network.tasks[-1].committed
+
+    @property
+    def goal(self) -> float:
+        return self.state.goals[self.task - 1]
+
+    def _meets_goal(self, accuracy: float) -> bool:
+        return accuracy >= self.goal - self.config.goal.allowed_loss
+
+    @property
+    def at_max_width(self) -> bool:
+        return self.network.width >= self.config.max_width - 1e-9
+
+    def _title(self, stage: str) -> str:
+        name = self.context.benchmark.tasks[self.task - 1].name
+        return f"task {self.task}/{len(self.context.benchmark.tasks)} {name} · {stage}"
+
+    def _optimizers(self, lr: float, mask_lr: float) -> list[torch.optim.Optimizer]:
+        """SGD for the task's weights, BN, biases and head; Adam for its picking mask. State
+        saved at the last epoch is restored when resuming inside a stage."""
+        params = pruner.shared_weights(self.network) + pruner.task_parameters(self.network, self.task)
+        optimizers = [optim.sgd(params, lr, self.config.momentum)]
+        picks = pruner.picking_logits(self.network)
+        if picks and mask_lr > 0:
+            optimizers.append(optim.adam(picks, mask_lr))
+        else:
+            for logits in picks:
+                logits.requires_grad_(False)
+        if self._optimizer_state:
+            for optimizer, saved in zip(optimizers, self._optimizer_state.get("list", [])):
+                optimizer.load_state_dict(saved)
+            self._optimizer_state = None
+        return optimizers
+
+    def _train_epoch(self, stage: str, epoch_key: tuple, optimizers: list, hooks: tuple = ()) -> EpochStats:
+        self.network.use_task(self.task)
+        data = self._data(self.task)
+        torch.manual_seed(derive_seed(self.config.seed, "step", self.task, stage, *epoch_key))
+        return train_epoch(self.network, data.train_batches(self.task, stage, *epoch_key), optimizers,
+                           self.context.device, hooks)
+
+    def _evaluate(self, task: int, split: str) -> float:
+        self.network.use_task(task)
+        return evaluate(self.network, self._data(task).eval_batches(split), self.context.device).accuracy
+
+    def _save_epoch(self, optimizers: list[torch.optim.Optimizer]) -> None:
+        self.context.save(self.network, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+
+    def _snapshot(self, role: str) -> None:
+        self.state.snapshots[role] = self.context.folder.save_snapshot(role, {"network": self.network.state_dict()})
+
+    def _restore(self, role: str) -> None:
+        """Load a snapshot of the current task into the network (same tasks, same width)."""
+        tensors = self.context.folder.load_snapshot(self.state.snapshots[role])
+        self.network.load_state_dict(tensors["network"])
+        pruner.refresh_learning(self.network)
+
+    # FINETUNE ------------------------------------------------------------------------------
+
+    def _start_task(self) -> None:
+        """Register the task at the current width, hand it the free weights, set up its masks."""
+        if self.progress.attempts == 0 and "task_start" not in self.state.snapshots:
+            self._snapshot("task_start")
+        torch.manual_seed(derive_seed(self.config.seed, "task", self.task, self.network.width))
+        number = self.network.add_task(self.context.benchmark.tasks[self.task - 1].num_classes)
+        assert number == self.task, (number, self.task)
+        self.progress.claimed = pruner.claim_free_weights(self.network, self.task)
+        pruner.begin_learning(self.network, self.task, self.reuse)
+        pruner.set_weight_decay(self.network, self.config.weight_decay)
+        if self.progress.claimed == 0:
+            self.context.reporter.message(f"task {self.task}: no free weight left, learning it by picking alone")
+
+    def _finetune(self) -> Stage:
+        if not self._has_learning_task():
+            self._start_task()
+        settings = self.config.finetune
+        optimizers = self._optimizers(settings.lr, settings.mask_lr)
+        pruner.set_weight_decay(self.network, self.config.weight_decay)
+        attempt = self.progress.attempts
+        stats = EpochStats(0.0, self.progress.finetune_train_accuracy, 0)
+        with self.context.reporter.stage(self.task, self._title(f"finetune (width {self.network.width:g})"),
+                                         "finetune", settings.epochs, self.state.epoch) as report:
+            for epoch in range(self.state.epoch, settings.epochs):
+                lr = optim.stepped_lr(settings.lr, settings.lr_steps, epoch)
+                mask_lr = optim.stepped_lr(settings.mask_lr, settings.mask_lr_steps, epoch)
+                optim.set_lr(optimizers[0], lr)
+                if len(optimizers) > 1:
+                    optim.set_lr(optimizers[1], mask_lr)
+                stats = self._train_epoch("finetune", (attempt, epoch), optimizers)
+                val = self._evaluate(self.task, "select")
+                self.progress.finetune_train_accuracy = stats.accuracy
+                self.progress.finetune_val_accuracy = val
+                report.epoch(attempt * settings.epochs + epoch, {
+                    "loss": stats.loss, "train_acc": stats.accuracy, "val_acc": val, "lr": lr, "mask_lr": mask_lr,
+                    "width": self.network.width, "free_capacity": pruner.free_share(self.network),
+                })
+                self.state.epoch = epoch + 1
+                self._save_epoch(optimizers)
+        self.progress.goal_met = (self.progress.finetune_train_accuracy > self.config.goal.train_accuracy
+                                  and self._meets_goal(self.progress.finetune_val_accuracy))
+        if not self.progress.goal_met and not self.at_max_width:
+            return Stage.GROW
+        if self.progress.claimed == 0:
+            return Stage.COMMIT
+        self._snapshot("unpruned")
+        self.progress.prune_initial_counts = MagnitudePruner(self.network, self.task).initial_counts
+        return Stage.PRUNE
+
+    # GROW ----------------------------------------------------------------------------------
+
+    def _grow(self) -> Stage:
+        """Start the task over from how it found the network, with more width."""
+        width = min(self.network.width + self.config.width_step, self.config.max_width)
+        self.context.reporter.message(
+            f"task {self.task}: goal {self.goal:.4f} missed (val {self.progress.finetune_val_accuracy:.4f}, "
+            f"train {self.progress.finetune_train_accuracy:.4f}); growing to width {width:g}"
+        )
+        tensors = self.context.folder.load_snapshot(self.state.snapshots["task_start"])
+        self.network = self.context.rebuild_network(tensors["network"])
+        torch.manual_seed(derive_seed(self.config.seed, "grow", self.task, width))
+        self.network.grow(width)
+        self.progress.attempts += 1
+        return Stage.FINETUNE
+
+    # PRUNE ---------------------------------------------------------------------------------
+
+    def _prune_cap(self) -> float | None:
+        """At max width with the goal missed, stop once enough is left for the other tasks."""
+        if self.progress.goal_met or not self.at_max_width:
+            return None
+        remaining = len(self.context.benchmark.tasks) - self.task
+        return 1.0 - round(1.0 / (remaining + 1), 1)
+
+    def _prune(self) -> Stage:
+        settings = self.config.prune
+        magnitude = MagnitudePruner(self.network, self.task, self.progress.prune_initial_counts)
+        steps = self._data(self.task).steps_per_epoch()
+        optimizers = self._optimizers(settings.lr, settings.mask_lr)
+        pruner.set_weight_decay(self.network, self.config.weight_decay)
+        cap = self._prune_cap()
+        while self.state.prune_index < len(settings.targets):
+            index = self.state.prune_index
+            target = settings.targets[index]
+            start = settings.targets[index - 1] if index else 0.0
+            stats = EpochStats(0.0, 0.0, 0)
+            with self.context.reporter.stage(self.task, self._title(f"prune to {target:.0%}"), "prune",
+                                             settings.epochs, self.state.epoch) as report:
+                for epoch in range(self.state.epoch, settings.epochs):
+                    hook = GradualPruneHook(magnitude, start, target, settings.ramp_epochs * steps,
+                                            settings.update_every, epoch * steps, steps, tuple(optimizers))
+                    stats = self._train_epoch("prune", (index, epoch), optimizers, (hook,))
+                    sparsity = magnitude.sparsity()
+                    report.epoch(index * settings.epochs + epoch, {
+                        "loss": stats.loss, "train_acc": stats.accuracy, "sparsity": sparsity, "lr": settings.lr,
+                        "free_capacity": pruner.free_share(self.network),
+                    })
+                    self.state.epoch = epoch + 1
+                    self.progress.finetune_train_accuracy = stats.accuracy if epoch == settings.epochs - 1 else self.progress.finetune_train_accuracy
+                    self._save_epoch(optimizers)
+            magnitude.prune_to(target, tuple(optimizers))
+            train_accuracy = self._last_train_accuracy(stats, index)
+            record = PruneRecord(target, magnitude.sparsity(), train_accuracy, self._evaluate(self.task, "select"))
+            self.progress.prune.append(record)
+            self.context.reporter.scalars(self.task, "prune", index, {"val_acc_at_target": record.val_accuracy})
+            if self._meets_goal(record.val_accuracy):
+                self._snapshot("candidate")
+            self.state.prune_index = index + 1
+            self.state.epoch = 0
+            self._save_epoch(optimizers)
+            if record.train_accuracy <= self.config.goal.train_accuracy or (cap is not None and record.sparsity >= cap):
+                break
+        return Stage.CHOOSE
+
+    def _last_train_accuracy(self, stats: EpochStats, index: int) -> float:
+        """Training accuracy of the target's last epoch (re-measured if resumed after it)."""
+        if stats.samples:
+            return stats.accuracy
+        return self._evaluate(self.task, "train")
+
+    # CHOOSE --------------------------------------------------------------------------------
+
+    def _choose(self) -> Stage:
+        records = self.progress.prune
+        qualifying = [record for record in records if self._meets_goal(record.val_accuracy)]
+        if self._prune_cap() is not None and records:
+            chosen = records[-1]
+        elif qualifying:
+            chosen = qualifying[-1]
+            if chosen is not records[-1]:
+                self._restore("candidate")
+        else:
+            chosen = None
+            self._restore("unpruned")
+        self.progress.chosen_sparsity = chosen.sparsity if chosen else 0.0
+        self.progress.chosen_val_accuracy = (chosen.val_accuracy if chosen else self._evaluate(self.task, "select"))
+        self.context.reporter.message(
+            f"task {self.task}: chose sparsity {self.progress.chosen_sparsity:.2f} "
+            f"(val {self.progress.chosen_val_accuracy:.4f}, goal {self.goal:.4f})"
+        )
+        self._snapshot("chosen")
+        if self.task >= 2 and pruner.picking_logits(self.network) and self.config.retrain.epochs > 0:
+            return Stage.RETRAIN
+        return Stage.COMMIT
+
+    # RETRAIN -------------------------------------------------------------------------------
+
+    def _retrain(self) -> Stage:
+        settings = self.config.retrain
+        if self.state.epoch == 0:
+            pruner.reset_picking(self.network)
+            self.progress.retrain_best = self.progress.chosen_val_accuracy
+            self.progress.retrain_since_best = 0
+        optimizers = self._optimizers(settings.lr, settings.mask_lr)
+        pruner.set_weight_decay(self.network, self.config.weight_decay)
+        with self.context.reporter.stage(self.task, self._title("retrain"), "retrain", settings.epochs,
+                                         self.state.epoch) as report:
+            for epoch in range(self.state.epoch, settings.epochs):
+                if self.progress.retrain_since_best >= settings.patience:
+                    break
+                stats = self._train_epoch("retrain", (epoch,), optimizers)
+                val = self._evaluate(self.task, "select")
+                if val > self.progress.retrain_best:
+                    self.progress.retrain_best = val
+                    self.progress.retrain_since_best = 0
+                    self.progress.retrain_kept = True
+                    self._snapshot("retrained")
+                else:
+                    self.progress.retrain_since_best += 1
+                report.epoch(epoch, {"loss": stats.loss, "train_acc": stats.accuracy, "val_acc": val,
+                                     "lr": settings.lr, "mask_lr": settings.mask_lr})
+                self.state.epoch = epoch + 1
+                self._save_epoch(optimizers)
+        self._restore("retrained" if self.progress.retrain_kept else "chosen")
+        return Stage.COMMIT
+
+    # COMMIT --------------------------------------------------------------------------------
+
+    def _commit(self) -> Stage:
+        task = self.task
+        magnitude = MagnitudePruner(self.network, task, self.progress.prune_initial_counts or None)
+        sparsity = magnitude.sparsity() if self.progress.prune_initial_counts else 0.0
+        pruner.commit(self.network, task)
+        row = [self._evaluate(earlier, "test") for earlier in range(1, task + 1)]
+        self.state.matrix.append(row)
+        result = {
+            "task": task,
+            "name": self.context.benchmark.tasks[task - 1].name,
+            "goal": self.goal,
+            "test_accuracy": row[-1],
+            "val_accuracy": self._evaluate(task, "val"),
+            "width": self.network.task(task).width,
+            "attempts": self.progress.attempts + 1,
+            "picking_only": self.progress.claimed == 0,
+            "goal_met": self.progress.goal_met,
+            "sparsity": sparsity,
+            "owned_share": pruner.owned_share(self.network).get(task, 0.0),
+            "picked_share": pruner.picked_share(self.network, task),
+            "prune": [asdict(record) for record in self.progress.prune],
+            "retrain_kept": self.progress.retrain_kept,
+            "seconds": dict(self.progress.seconds),
+        }
+        self.state.results.append(result)
+        self.context.reporter.message(
+            f"task {task} committed: test accuracy {row[-1]:.4f} (goal {self.goal:.4f}), width {result['width']:g}, "
+            f"sparsity {sparsity:.2f}, free capacity {pruner.free_share(self.network):.2%}"
+        )
+        self.context.task_committed(self.network)
+        self.state.snapshots = {}
+        self.state.prune_index = 0
+        self.state.progress = TaskProgress()
+        if task == len(self.context.benchmark.tasks):
+            return Stage.DONE
+        self.state.task = task + 1
+        return Stage.FINETUNE

@@ -1,0 +1,77 @@
+"""Where a run is (persisted after every epoch) and what it has recorded so far."""
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Stage(str, Enum):
+    """The states of the CPG state machine (DESIGN.md §4)."""
+
+    FINETUNE = "finetune"
+    GROW = "grow"
+    PRUNE = "prune"
+    CHOOSE = "choose"
+    RETRAIN = "retrain"
+    COMMIT = "commit"
+    DONE = "done"
+
+
+@dataclass
+class PruneRecord:
+    target: float
+    sparsity: float
+    train_accuracy: float
+    val_accuracy: float
+
+
+@dataclass
+class TaskProgress:
+    """The working record of the task being learned."""
+
+    attempts: int = 0  # finetune attempts; each growth starts a new one
+    claimed: int = 0  # free weights the task received
+    finetune_train_accuracy: float = 0.0
+    finetune_val_accuracy: float = 0.0
+    goal_met: bool = False
+    prune_initial_counts: dict[str, int] = field(default_factory=dict)
+    prune: list[PruneRecord] = field(default_factory=list)
+    chosen_sparsity: float = 0.0
+    chosen_val_accuracy: float = 0.0
+    retrain_best: float | None = None
+    retrain_since_best: int = 0
+    retrain_kept: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TaskProgress":
+        data = dict(data)
+        data["prune"] = [PruneRecord(**record) for record in data.get("prune", [])]
+        return cls(**data)
+
+
+@dataclass
+class RunState:
+    task: int = 1  # 1-based number of the task being learned
+    stage: Stage = Stage.FINETUNE
+    epoch: int = 0  # next epoch to run within the stage
+    prune_index: int = 0  # next prune target
+    progress: TaskProgress = field(default_factory=TaskProgress)
+    snapshots: dict[str, str] = field(default_factory=dict)  # role -> file in the run folder
+    results: list[dict[str, Any]] = field(default_factory=list)  # one per committed task
+    matrix: list[list[float]] = field(default_factory=list)  # row j: test accuracies after task j
+    goals: list[float] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # notable things that happened (numerical failures…)
+    wall_seconds: float = 0.0  # training time so far, over every session of the run
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["stage"] = self.stage.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RunState":
+        fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        fields["stage"] = Stage(fields["stage"])
+        fields["progress"] = TaskProgress.from_dict(fields.get("progress", {}))
+        return cls(**fields)

@@ -1,0 +1,187 @@
+"""The run folder: atomic writes, versioned state/model pairs, safe loading (DESIGN.md §7).
+
+Every save writes `model-N.pt` and then `state-N.json`, each through a temporary file that is
+flushed, fsynced and renamed, so a crash leaves either the new pair or the previous one. Loading
+takes the newest pair that reads back whole and agrees with itself; tensors load with
+`torch.load(weights_only=True)`, so a checkpoint can never run code.
+"""
+
+import json
+import os
+import pickle
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from cpg.errors import UserError
+
+FORMAT = 1
+KIND = "cpg-checkpoint"
+KEEP_GENERATIONS = 2
+
+
+class CheckpointError(UserError):
+    """A checkpoint file that cannot be used: missing, truncated, corrupted, foreign, newer."""
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[Any], None]) -> None:
+    """Write `path` through a temporary file in the same folder: flush, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda handle: handle.write(text.encode()))
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def save_tensors(path: Path, payload: dict[str, Any]) -> None:
+    """Save tensors and plain containers with the format header `load_tensors` checks."""
+    document = {"kind": KIND, "format": FORMAT, **payload}
+    atomic_write(path, lambda handle: torch.save(document, handle))
+
+
+def load_tensors(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a file written by `save_tensors`; any problem is one `CheckpointError` naming it."""
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        document = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        reason = str(error).splitlines()[0] if str(error) else "unpickling failed"
+        raise CheckpointError(f"{path}: refused to load (not plain tensors: {reason[:120]})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(f"{path}: truncated or corrupted ({reason[:120]})") from None
+    if not isinstance(document, dict) or document.get("kind") != KIND:
+        raise CheckpointError(f"{path}: not a cpg checkpoint")
+    if not isinstance(document.get("format"), int) or document["format"] > FORMAT:
+        raise CheckpointError(
+            f"{path}: written in checkpoint format {document.get('format')}, newer than this cpg reads ({FORMAT}); upgrade cpg"
+        )
+    return document
+
+
+class RunFolder:
+    """`checkpoints/<run>/`: run.yaml, state-N.json + model-N.pt pairs, snapshots, results."""
+
+    _STATE = re.compile(r"state-(\d+)\.json$")
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "run.yaml"
+
+    @property
+    def results_path(self) -> Path:
+        return self.root / "results.json"
+
+    def model_path(self, version: int) -> Path:
+        return self.root / f"model-{version}.pt"
+
+    def state_path(self, version: int) -> Path:
+        return self.root / f"state-{version}.json"
+
+    def versions(self) -> list[int]:
+        if not self.root.is_dir():
+            return []
+        found = (self._STATE.match(path.name) for path in self.root.iterdir())
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def has_checkpoint(self) -> bool:
+        return bool(self.versions())
+
+    def save(self, state: dict[str, Any], tensors: dict[str, Any]) -> int:
+        """Write a new version: the model file first, then the state that refers to it."""
+        versions = self.versions()
+        version = versions[-1] + 1 if versions else 1
+        save_tensors(self.model_path(version), {"version": version, **tensors})
+        write_json(self.state_path(version), {"format": FORMAT, "version": version, **state})
+        self._prune_generations(state)
+        return version
+
+    def load(self, warn: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The newest consistent (state, tensors) pair; older pairs are used when newer ones are
+        damaged, each skipped one reported through `warn`. Nothing is deleted or rewritten."""
+        problems = []
+        for version in reversed(self.versions()):
+            try:
+                return self._load_version(version)
+            except CheckpointError as error:
+                problems.append(str(error))
+                warn(f"skipping damaged checkpoint: {error}")
+        if problems:
+            raise CheckpointError(problems[0] + " (and no earlier checkpoint to fall back to)")
+        raise CheckpointError(f"{self.root}: no checkpoint in this folder")
+
+    def _load_version(self, version: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        path = self.state_path(version)
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise CheckpointError(f"{path}: truncated or corrupted ({type(error).__name__})") from None
+        if not isinstance(state, dict) or state.get("version") != version:
+            raise CheckpointError(f"{path}: not a cpg run state")
+        if not isinstance(state.get("format"), int) or state["format"] > FORMAT:
+            raise CheckpointError(f"{path}: written in a newer state format ({state.get('format')}); upgrade cpg")
+        tensors = load_tensors(self.model_path(version))
+        if tensors.get("version") != version:
+            raise CheckpointError(f"{self.model_path(version)}: belongs to version {tensors.get('version')}, not {version}")
+        for name in state.get("snapshots", {}).values():
+            if not (self.root / name).is_file():
+                raise CheckpointError(f"{self.root / name}: snapshot referred to by {path.name} is missing")
+        return state, tensors
+
+    def save_snapshot(self, name: str, tensors: dict[str, Any]) -> str:
+        """Write a named snapshot under a fresh file name; returns the name to store in state."""
+        existing = [int(p.stem.rsplit("-", 1)[1]) for p in self.root.glob(f"snapshot-{name}-*.pt")]
+        filename = f"snapshot-{name}-{max(existing, default=0) + 1}.pt"
+        save_tensors(self.root / filename, tensors)
+        return filename
+
+    def load_snapshot(self, filename: str) -> dict[str, Any]:
+        return load_tensors(self.root / filename)
+
+    def _prune_generations(self, state: dict[str, Any]) -> None:
+        """Keep the last `KEEP_GENERATIONS` pairs and the snapshots they refer to."""
+        versions = self.versions()
+        keep = set(versions[-KEEP_GENERATIONS:])
+        referenced = set(state.get("snapshots", {}).values())
+        for version in keep:
+            try:
+                referenced |= set(json.loads(self.state_path(version).read_text()).get("snapshots", {}).values())
+            except (OSError, ValueError):
+                continue
+        for version in versions:
+            if version not in keep:
+                self.state_path(version).unlink(missing_ok=True)
+                self.model_path(version).unlink(missing_ok=True)
+        for path in self.root.glob("snapshot-*.pt"):
+            if path.name not in referenced:
+                path.unlink(missing_ok=True)

@@ -1,0 +1,37 @@
+"""The `cpg` command: argument parsing, exit codes, one-line errors."""
+
+import sys
+
+from cpg.checkpoint import CheckpointError
+from cpg.cli.baseline import add_baseline
+from cpg.cli.parser import OneLineParser
+from cpg.cli.run import add_resume, add_run
+from cpg.errors import UserError
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog="cpg", description="Continual learning by Compacting, Picking and Growing.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    add_run(subparsers)
+    add_resume(subparsers)
+    add_baseline(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:
+        argv.remove("--debug")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (UserError, CheckpointError) as error:
+        if debug:
+            raise
+        print(f"cpg: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cpg: interrupted; resume with `cpg resume <run folder>`", file=sys.stderr)
+        return 130

@@ -1,0 +1,40 @@
+"""`cpg baseline`: one network per task, to produce a goal file."""
+
+import argparse
+from pathlib import Path
+
+from cpg.algorithms.independent import train_task_alone
+from cpg.algorithms.task_data import resolve_device
+from cpg.cli.parser import add_protocol_flags, overrides
+from cpg.cli.pipelines import resolve_config
+from cpg.config import scale_epochs
+from cpg.goals import goal_path, write_goals
+from cpg.report import ConsoleReport, Reporter
+from cpg.runner import check_names, load_benchmark
+
+
+def add_baseline(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("baseline", help="train one model per task and write its goal file")
+    add_protocol_flags(parser)
+    parser.add_argument("-o", "--output", help="goal file to write (default: baselines/<tasks>-<arch>.json)")
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(handler=baseline)
+
+
+def baseline(args: argparse.Namespace) -> int:
+    config = resolve_config(args.config, args.tasks, overrides(args))
+    check_names(config)
+    benchmark = load_benchmark(config)
+    device = resolve_device(config.device)
+    console = ConsoleReport(quiet=args.quiet)
+    reporter = Reporter(console)
+    scaled = scale_epochs(config)
+    rows = [train_task_alone(scaled, benchmark, index, reporter, device)[1] for index in range(len(benchmark.tasks))]
+    path = Path(args.output) if args.output else goal_path("baselines", benchmark.name, config.arch)
+    source = (f"cpg baseline --tasks {benchmark.name} --arch {config.arch} --seed {config.seed} "
+              f"--epochs-scale {config.epochs_scale:g} (one {config.arch} per task, final epoch)")
+    write_goals(path, benchmark, config.arch, rows, source)
+    for task, row in zip(benchmark.tasks, rows):
+        console.console.print(f"{task.name:40s} val {row['val'] * 100:6.2f}%   test {row['test'] * 100:6.2f}%")
+    console.console.print(f"wrote {path}")
+    return 0

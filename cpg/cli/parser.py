@@ -1,0 +1,44 @@
+"""Argument parsing shared by the subcommands: one-line errors, common flags."""
+
+import argparse
+import sys
+from typing import NoReturn
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is the single line `cpg: error: …` (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"cpg: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags that override a pipeline's settings (see `overrides`)."""
+    parser.add_argument("--tasks", help="task sequence: digits-5, digits-10, synthetic, cifar100-20, cifar10, imagefolder")
+    parser.add_argument("--arch", help="architecture: small_cnn, vgg16, resnet20, resnet32, resnet56")
+    parser.add_argument("--config", help="pipeline YAML (default: pipelines/<tasks>.yaml when it exists)")
+    parser.add_argument("--epochs-scale", type=float, help="multiply every stage's epochs by this factor")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 …")
+    parser.add_argument("--data-root", help="folder holding the datasets (default: ./data)")
+    parser.add_argument("--download", action="store_true", default=None, help="download missing datasets")
+    parser.add_argument("--no-verify-checksums", dest="verify_checksums", action="store_false", default=None,
+                        help="accept dataset archives whose checksums differ from the official ones")
+    parser.add_argument("--select-on", choices=("val", "test"),
+                        help="split for goal checks and model selection (test reproduces the paper)")
+
+
+FLAG_KEYS = {
+    "tasks": "tasks", "arch": "arch", "epochs_scale": "epochs_scale", "seed": "seed", "device": "device",
+    "data_root": "data_root", "download": "download", "verify_checksums": "verify_checksums",
+    "select_on": "select_on", "max_width": "max_width", "strategy": "strategy", "name": "name",
+}
+
+
+def overrides(args: argparse.Namespace) -> dict:
+    """The settings given on the command line, as a config layer."""
+    layer = {key: getattr(args, attr) for attr, key in FLAG_KEYS.items() if getattr(args, attr, None) is not None}
+    if getattr(args, "goal", None) is not None:
+        layer["goal"] = {"value": args.goal}
+    return layer

@@ -1,0 +1,52 @@
+"""`cpg run` and `cpg resume`."""
+
+import argparse
+from pathlib import Path
+
+from cpg.cli.parser import add_protocol_flags, overrides
+from cpg.cli.pipelines import resolve_config
+from cpg.config import build_config, read_yaml
+from cpg.errors import UserError
+from cpg.report import ConsoleReport
+from cpg.runner import execute
+
+
+def add_run(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="learn a task sequence (resumes an existing run of the same name)")
+    add_protocol_flags(parser)
+    parser.add_argument("--max-width", type=float, help="largest width multiplier growth may reach (≥ 1)")
+    parser.add_argument("--strategy", help="cpg (default)")
+    parser.add_argument("--goal", type=float, help="one goal accuracy (0–1) for every task instead of the goal file")
+    parser.add_argument("--name", help="run name: checkpoints/<name>, logs/<name>")
+    parser.add_argument("--restart", action="store_true", help="discard a saved run of the same name and start over")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(handler=run)
+
+
+def add_resume(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("resume", help="continue a run from its folder")
+    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
+    parser.add_argument("--device", help="continue on another device")
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(handler=resume)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = resolve_config(args.config, args.tasks, overrides(args))
+    results = execute(config, restart=args.restart, console=ConsoleReport(quiet=args.quiet))
+    ConsoleReport().summary(results)
+    return 0
+
+
+def resume(args: argparse.Namespace) -> int:
+    folder = Path(args.run)
+    config_path = folder / "run.yaml"
+    if not config_path.is_file():
+        raise UserError(f"{folder}: not a run folder (no run.yaml)")
+    layers = [(str(config_path), read_yaml(config_path)),
+              ("command line", {"checkpoint_dir": str(folder.parent), "name": folder.name})]
+    if args.device:
+        layers.append(("command line", {"device": args.device}))
+    results = execute(build_config(*layers), console=ConsoleReport(quiet=args.quiet))
+    ConsoleReport().summary(results)
+    return 0

@@ -1,0 +1,17 @@
+"""Typed run configuration: schema, YAML loading, validation, epoch scaling."""
+
+from cpg.config.loading import build_config, read_yaml, to_mapping
+from cpg.config.scale import scale_epochs
+from cpg.config.schema import FinetuneConfig, GoalConfig, PruneConfig, RetrainConfig, RunConfig
+
+__all__ = [
+    "FinetuneConfig",
+    "GoalConfig",
+    "PruneConfig",
+    "RetrainConfig",
+    "RunConfig",
+    "build_config",
+    "read_yaml",
+    "scale_epochs",
+    "to_mapping",
+]

@@ -1,0 +1,35 @@
+"""`--epochs-scale`: shorten (or lengthen) every stage of a protocol proportionally."""
+
+import dataclasses
+
+from cpg.config.schema import RunConfig
+
+
+def _count(epochs: int, scale: float) -> int:
+    return max(1, int(round(epochs * scale))) if epochs > 0 else 0
+
+
+def _steps(steps: dict[int, float], scale: float) -> dict[int, float]:
+    return {_count(epoch, scale) if epoch > 0 else 0: factor for epoch, factor in steps.items()}
+
+
+def scale_epochs(config: RunConfig) -> RunConfig:
+    """A copy of `config` with every epoch count and lr step multiplied by `epochs_scale`
+    (each stage keeps at least one epoch)."""
+    scale = config.epochs_scale
+    if scale == 1.0:
+        return config
+    finetune = dataclasses.replace(
+        config.finetune,
+        epochs=_count(config.finetune.epochs, scale),
+        lr_steps=_steps(config.finetune.lr_steps, scale),
+        mask_lr_steps=_steps(config.finetune.mask_lr_steps, scale),
+    )
+    prune_epochs = _count(config.prune.epochs, scale)
+    prune = dataclasses.replace(
+        config.prune, epochs=prune_epochs, ramp_epochs=min(prune_epochs, _count(config.prune.ramp_epochs, scale))
+    )
+    retrain = dataclasses.replace(
+        config.retrain, epochs=_count(config.retrain.epochs, scale), patience=_count(config.retrain.patience, scale)
+    )
+    return dataclasses.replace(config, finetune=finetune, prune=prune, retrain=retrain, epochs_scale=1.0)

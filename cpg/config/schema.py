@@ -1,0 +1,76 @@
+"""The typed configuration of a run. Defaults are the CPG paper's CIFAR-100 protocol
+(DESIGN.md §4); pipeline YAML files and command-line flags override them."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FinetuneConfig:
+    """FINETUNE: the task trains the free weights it claimed and its picking mask."""
+
+    epochs: int = 100
+    lr: float = 1e-2
+    lr_steps: dict[int, float] = field(default_factory=lambda: {50: 0.1, 80: 0.01})
+    mask_lr: float = 5e-4
+    mask_lr_steps: dict[int, float] = field(default_factory=lambda: {50: 0.2, 70: 0.0})
+
+
+@dataclass
+class PruneConfig:
+    """PRUNE: gradual magnitude pruning of the task's own weights, target by target."""
+
+    targets: list[float] = field(default_factory=lambda: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
+    epochs: int = 20  # per target
+    lr: float = 1e-3
+    mask_lr: float = 0.0  # the picking mask is retrained after CHOOSE, not while pruning
+    update_every: int = 10  # iterations between mask updates
+    ramp_epochs: int = 4  # epochs of each target over which the cubic schedule runs
+
+
+@dataclass
+class RetrainConfig:
+    """RETRAIN: the picking mask starts over on the chosen (pruned) weights."""
+
+    epochs: int = 30
+    lr: float = 1e-3
+    mask_lr: float = 1e-4
+    patience: int = 5  # epochs without improvement before stopping
+
+
+@dataclass
+class GoalConfig:
+    """When a task counts as learned well enough."""
+
+    train_accuracy: float = 0.95  # the goal is met only above this training accuracy
+    allowed_loss: float = 0.0  # validation accuracy may fall this far below the goal
+    value: float | None = None  # one goal for every task (--goal); None: from the goal file
+
+
+@dataclass
+class RunConfig:
+    tasks: str = "digits-5"  # the benchmark
+    benchmark_options: dict = field(default_factory=dict)
+    arch: str = "small_cnn"
+    strategy: str = "cpg"
+    max_width: float = 1.5
+    width_step: float = 0.5
+    seed: int = 0
+    device: str = "cpu"
+    data_root: str = "data"
+    download: bool = False
+    verify_checksums: bool = True
+    val_fraction: float = 0.1
+    select_on: str = "val"  # "val", or "test" to reproduce the paper's selection
+    batch_size: int = 32
+    eval_batch_size: int = 256
+    epochs_scale: float = 1.0
+    momentum: float = 0.9
+    weight_decay: float = 4e-5
+    eval_cache_tasks: int = 4
+    goal: GoalConfig = field(default_factory=GoalConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    prune: PruneConfig = field(default_factory=PruneConfig)
+    retrain: RetrainConfig = field(default_factory=RetrainConfig)
+    name: str | None = None
+    checkpoint_dir: str = "checkpoints"
+    log_dir: str = "logs"

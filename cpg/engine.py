@@ -1,0 +1,110 @@
+"""The epoch loop every stage and strategy trains with, and evaluation.
+
+The loop keeps its running loss and accuracy on the device and reads them once per epoch, so
+a training step never waits for the device.
+"""
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+
+
+class NonFiniteError(RuntimeError):
+    """The loss or a weight became NaN or infinite."""
+
+
+class StepHook(Protocol):
+    """Called inside the loop; `step` counts optimizer steps within the epoch."""
+
+    def after_backward(self, step: int) -> None: ...
+
+    def after_step(self, step: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    loss: float
+    accuracy: float
+    samples: int
+
+
+def train_epoch(
+    model: nn.Module,
+    batches: Iterable[tuple[Tensor, Tensor]],
+    optimizers: Sequence[torch.optim.Optimizer],
+    device: torch.device,
+    hooks: Sequence[StepHook] = (),
+    loss_fn: LossFn = F.cross_entropy,
+    on_batch: Callable[[], None] | None = None,
+) -> EpochStats:
+    """One pass over `batches` in training mode; raises `NonFiniteError` on a NaN/inf loss."""
+    model.train()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    samples = 0
+    for step, (inputs, targets) in enumerate(batches):
+        inputs = inputs.to(device, non_blocking=True)
+        targets = targets.to(device, non_blocking=True)
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
+        outputs = model(inputs)
+        loss = loss_fn(outputs, targets)
+        loss.backward()
+        for hook in hooks:
+            hook.after_backward(step)
+        for optimizer in optimizers:
+            optimizer.step()
+        for hook in hooks:
+            hook.after_step(step)
+        loss_sum += loss.detach() * targets.numel()
+        correct += (outputs.detach().argmax(dim=1) == targets).sum()
+        samples += targets.numel()
+        if on_batch is not None:
+            on_batch()
+    return _stats(loss_sum, correct, samples)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    batches: Iterable[tuple[Tensor, Tensor]],
+    device: torch.device,
+    loss_fn: LossFn = F.cross_entropy,
+) -> EpochStats:
+    """Loss and accuracy in evaluation mode."""
+    model.eval()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    samples = 0
+    for inputs, targets in batches:
+        inputs = inputs.to(device, non_blocking=True)
+        targets = targets.to(device, non_blocking=True)
+        outputs = model(inputs)
+        loss_sum += loss_fn(outputs, targets) * targets.numel()
+        correct += (outputs.argmax(dim=1) == targets).sum()
+        samples += targets.numel()
+    return _stats(loss_sum, correct, samples)
+
+
+def _stats(loss_sum: Tensor, correct: Tensor, samples: int) -> EpochStats:
+    if samples == 0:
+        return EpochStats(0.0, 0.0, 0)
+    loss = loss_sum.item() / samples
+    if not math.isfinite(loss):
+        raise NonFiniteError(f"the loss became {loss}")
+    return EpochStats(loss, correct.item() / samples, samples)
+
+
+@torch.no_grad()
+def check_finite(parameters: Iterable[Tensor]) -> None:
+    """Raise `NonFiniteError` if any parameter holds NaN or inf (one device sync)."""
+    flags = [torch.isfinite(p).all() for p in parameters]
+    if flags and not bool(torch.stack(flags).all()):
+        raise NonFiniteError("a weight became NaN or infinite")

@@ -1,0 +1,59 @@
+"""`results.json`: everything a user needs to judge a run, in one document."""
+
+from typing import Any
+
+from cpg import pruner
+from cpg.config import RunConfig
+from cpg.models import build_model
+from cpg.nn import TaskNetwork
+from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
+
+
+def dense_parameter_count(arch: str, input_shape: tuple[int, int, int], width: float, num_classes: int) -> int:
+    return sum(p.numel() for p in build_model(arch, num_classes, input_shape, width).parameters())
+
+
+def build_results(config: RunConfig, benchmark_name: str, input_shape: tuple[int, int, int],
+                  network: TaskNetwork, task_results: list[dict[str, Any]], matrix: list[list[float]],
+                  wall_seconds: float, checkpoint_bytes: int | None) -> dict[str, Any]:
+    final = final_accuracies(matrix)
+    forgotten = forgetting(matrix)
+    tasks = []
+    for index, result in enumerate(task_results):
+        tasks.append({
+            **result,
+            "final_accuracy": final[index] if index < len(final) else None,
+            "accuracy_at_commit": result["test_accuracy"],
+            "forgetting": forgotten[index] if index < len(forgotten) else 0.0,
+        })
+    classes = max((record.num_classes for record in network.tasks), default=2)
+    one_network = dense_parameter_count(config.arch, input_shape, 1.0, classes)
+    final_width = dense_parameter_count(config.arch, input_shape, network.width, classes)
+    stage_seconds: dict[str, float] = {}
+    for result in task_results:
+        for stage, seconds in result.get("seconds", {}).items():
+            stage_seconds[stage] = stage_seconds.get(stage, 0.0) + seconds
+    return {
+        "benchmark": benchmark_name,
+        "strategy": config.strategy,
+        "arch": config.arch,
+        "seed": config.seed,
+        "max_width": config.max_width,
+        "final_width": network.width,
+        "select_on": config.select_on,
+        "tasks": tasks,
+        "accuracy_matrix": matrix,
+        "average_accuracy": average_accuracy(matrix),
+        "forgetting": forgotten,
+        "backward_transfer": backward_transfer(matrix),
+        "free_capacity": pruner.free_share(network),
+        "model_size": {
+            "parameters_one_network": one_network,
+            "parameters_final_width": final_width,
+            "relative_to_one_network": final_width / one_network,
+        },
+        "checkpoint_bytes": checkpoint_bytes,
+        "dense_float32_bytes": 4 * final_width,
+        "wall_time_seconds": wall_seconds,
+        "seconds_per_stage": stage_seconds,
+    }

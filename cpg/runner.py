@@ -1,0 +1,134 @@
+"""Starting and resuming a run: folder, data, goals, network, strategy, results."""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from cpg.algorithms import RunState, strategy_class
+from cpg.algorithms.context import RunContext
+from cpg.algorithms.independent import train_task_alone
+from cpg.algorithms.task_data import resolve_device
+from cpg.checkpoint import RunFolder, write_json, write_text
+from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
+from cpg.data import BENCHMARKS, Benchmark, build_benchmark
+from cpg.errors import UserError
+from cpg.goals import find_goal_file, load_goals
+from cpg.models import check_arch, model_factory
+from cpg.nn import TaskNetwork
+from cpg.report import ConsoleReport, Reporter, TensorBoardLog
+from cpg.seeding import derive_seed
+
+PROTOCOL_KEYS = ("tasks", "benchmark_options", "arch", "strategy", "max_width", "width_step", "seed",
+                 "val_fraction", "select_on")
+"""Settings a resumed run may not change: they define what the saved state means."""
+
+
+def run_name(config: RunConfig) -> str:
+    return config.name or f"{config.tasks}-{config.arch}-{config.strategy}-w{config.max_width:g}-s{config.seed}"
+
+
+def check_names(config: RunConfig) -> None:
+    """Fail on unknown names before any data is read or anything is written."""
+    if config.tasks not in BENCHMARKS:
+        raise UserError(f"unknown task sequence {config.tasks!r}; choose one of: {', '.join(BENCHMARKS)}")
+    check_arch(config.arch)
+    strategy_class(config.strategy)
+    resolve_device(config.device)
+
+
+def load_benchmark(config: RunConfig) -> Benchmark:
+    return build_benchmark(config.tasks, data_root=config.data_root, download=config.download,
+                           verify_checksums=config.verify_checksums, val_fraction=config.val_fraction,
+                           options=config.benchmark_options)
+
+
+def saved_config(folder: RunFolder) -> RunConfig:
+    return build_config((str(folder.config_path), read_yaml(folder.config_path)))
+
+
+def check_resumable(saved: RunConfig, config: RunConfig) -> list[str]:
+    """Refuse protocol changes; return a note for each safe change."""
+    old, new = to_mapping(saved), to_mapping(config)
+    for key in PROTOCOL_KEYS:
+        if old[key] != new[key]:
+            raise UserError(
+                f"cannot resume: {key} changed from {old[key]!r} to {new[key]!r}; "
+                "start a new run with another --name, or pass --restart to discard the saved one"
+            )
+    return [f"{key}: {old[key]!r} -> {new[key]!r}" for key in new if old[key] != new[key] and key != "name"]
+
+
+def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: torch.device,
+                  state: RunState) -> list[float]:
+    if state.goals:
+        return state.goals
+    if config.goal.value is not None:
+        return [config.goal.value] * len(benchmark.tasks)
+    path = find_goal_file(benchmark.name, config.arch)
+    split = config.select_on
+    if path is not None:
+        reporter.message(f"goals from {path}")
+        return load_goals(path, benchmark, split)
+    reporter.message(
+        f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
+        f"to set the goals (save them for later runs with `cpg baseline --tasks {benchmark.name} --arch {config.arch}`)"
+    )
+    scaled = scale_epochs(config)
+    return [train_task_alone(scaled, benchmark, index, reporter, device)[1][split]
+            for index in range(len(benchmark.tasks))]
+
+
+def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport | None = None) -> dict[str, Any]:
+    """Run (or resume) the strategy of `config` to the end; returns results.json's content."""
+    check_names(config)
+    console = console or ConsoleReport()
+    name = run_name(config)
+    folder = RunFolder(Path(config.checkpoint_dir) / name)
+    resuming = folder.has_checkpoint() and not restart
+    notes: list[str] = []
+    if resuming:
+        notes = check_resumable(saved_config(folder), config)
+    benchmark = load_benchmark(config)
+    device = resolve_device(config.device)
+    if restart and folder.root.exists():
+        shutil.rmtree(folder.root)
+        shutil.rmtree(Path(config.log_dir) / name, ignore_errors=True)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    reporter = Reporter(console, TensorBoardLog(Path(config.log_dir) / name))
+    try:
+        return _execute(config, benchmark, folder, reporter, device, resuming, notes)
+    finally:
+        reporter.close()
+
+
+def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
+             device: torch.device, resuming: bool, notes: list[str]) -> dict[str, Any]:
+    factory = model_factory(config.arch, benchmark.input_shape)
+    optimizer_state = None
+    if resuming:
+        saved_state, tensors = folder.load(reporter.warning)
+        state = RunState.from_dict(saved_state)
+        network = TaskNetwork.build(factory)
+        network.load_state_dict(tensors["network"])
+        optimizer_state = tensors.get("optimizers")
+        reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage.value}, epoch {state.epoch}")
+        state.events += [f"resumed with changed {note}" for note in notes]
+    else:
+        state = RunState()
+        torch.manual_seed(derive_seed(config.seed, "network"))
+        network = TaskNetwork.build(factory)
+    network.to(device)
+    network.set_cache_capacity(config.eval_cache_tasks)
+    write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
+    state.goals = compute_goals(config, benchmark, reporter, device, state)
+    context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, optimizer_state)
+    if not resuming:
+        context.save(network, {})
+    strategy = strategy_class(config.strategy)(context)
+    strategy.run()
+    results = context.results(strategy.network)
+    write_json(folder.results_path, results)
+    return results

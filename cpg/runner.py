@@ -117,7 +117,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage.value}, epoch {state.epoch}")
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
-        state = RunState()
+        state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
         torch.manual_seed(derive_seed(config.seed, "network"))
         network = TaskNetwork.build(factory)
     network.to(device)

@@ -61,6 +61,8 @@ class RunState:
     results: list[dict[str, Any]] = field(default_factory=list)  # one per committed task
     matrix: list[list[float]] = field(default_factory=list)  # row j: test accuracies after task j
     goals: list[float] = field(default_factory=list)
+    task_names: list[str] = field(default_factory=list)
+    input_shape: list[int] = field(default_factory=list)  # (C, H, W) the network was built for
     events: list[str] = field(default_factory=list)  # notable things that happened (numerical failures…)
     wall_seconds: float = 0.0  # training time so far, over every session of the run
 

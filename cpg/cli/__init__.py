@@ -6,6 +6,7 @@ from cpg.checkpoint import CheckpointError
 from cpg.cli.baseline import add_baseline
 from cpg.cli.parser import OneLineParser
 from cpg.cli.run import add_resume, add_run
+from cpg.cli.train import add_train
 from cpg.errors import UserError
 
 
@@ -16,6 +17,7 @@ def build_parser() -> OneLineParser:
     add_run(subparsers)
     add_resume(subparsers)
     add_baseline(subparsers)
+    add_train(subparsers)
     return parser
 
 

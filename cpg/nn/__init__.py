@@ -1,6 +1,7 @@
 """Task-aware building blocks: Sharable layers, per-task BatchNorm and heads, `convert`."""
 
 from cpg.nn.convert import convert
+from cpg.nn.materialize import task_model
 from cpg.nn.learning import PICK_INIT, PICK_THRESHOLD, Reuse
 from cpg.nn.network import TaskNetwork, TaskRecord
 from cpg.nn.sharable import SharableConv2d, SharableLinear, SharableMixin
@@ -19,4 +20,5 @@ __all__ = [
     "TaskNetwork",
     "TaskRecord",
     "convert",
+    "task_model",
 ]

@@ -1,0 +1,55 @@
+"""`cpg train`: a plain classifier on one task, saved for SeaM and Model Doctor."""
+
+import argparse
+from pathlib import Path
+
+from cpg.algorithms.independent import train_task_alone
+from cpg.algorithms.task_data import resolve_device
+from cpg.classifier import Classifier, save_classifier
+from cpg.cli.parser import overrides
+from cpg.cli.pipelines import resolve_config
+from cpg.config import scale_epochs
+from cpg.errors import UserError
+from cpg.report import ConsoleReport, Reporter
+from cpg.runner import check_names, load_benchmark
+
+
+def add_train(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train a plain classifier on one task and save it")
+    parser.add_argument("--dataset", required=True, help="benchmark: digits-10, cifar10, …")
+    parser.add_argument("--task", type=int, default=1, help="which task of the benchmark (1-based, default 1)")
+    parser.add_argument("--arch", help="architecture (default: the pipeline's)")
+    parser.add_argument("--config", help="pipeline YAML whose finetune schedule is used")
+    parser.add_argument("--epochs", type=int, help="training epochs (default: the pipeline's finetune epochs)")
+    parser.add_argument("--lr", type=float, help="initial learning rate")
+    parser.add_argument("--epochs-scale", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--device")
+    parser.add_argument("--data-root")
+    parser.add_argument("--download", action="store_true", default=None)
+    parser.add_argument("--no-verify-checksums", dest="verify_checksums", action="store_false", default=None)
+    parser.add_argument("-o", "--output", help="file to write (default: checkpoints/classifiers/<dataset>-<arch>.pt)")
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(handler=train, tasks=None, select_on=None)
+
+
+def train(args: argparse.Namespace) -> int:
+    args.tasks = args.dataset
+    flags = overrides(args)
+    finetune = {key: value for key, value in (("epochs", args.epochs), ("lr", args.lr)) if value is not None}
+    if finetune:
+        flags["finetune"] = finetune
+    config = resolve_config(args.config, args.dataset, flags)
+    check_names(config)
+    benchmark = load_benchmark(config)
+    if not 1 <= args.task <= len(benchmark.tasks):
+        raise UserError(f"--task {args.task}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
+    console = ConsoleReport(quiet=args.quiet)
+    model, accuracies = train_task_alone(scale_epochs(config), benchmark, args.task - 1, Reporter(console),
+                                         resolve_device(config.device))
+    task = benchmark.tasks[args.task - 1]
+    path = Path(args.output or f"{config.checkpoint_dir}/classifiers/{benchmark.name}-{config.arch}.pt")
+    save_classifier(path, Classifier(model.cpu(), config.arch, benchmark.input_shape, task.classes,
+                                     dataset=f"{benchmark.name}:{args.task}"))
+    console.console.print(f"{task.name}: val {accuracies['val'] * 100:.2f}%  test {accuracies['test'] * 100:.2f}%  -> {path}")
+    return 0

@@ -1,0 +1,46 @@
+"""Opening a finished (or interrupted) run folder for evaluation, export and reuse."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from cpg.algorithms.state import RunState
+from cpg.checkpoint import RunFolder
+from cpg.config import RunConfig, build_config, read_yaml
+from cpg.errors import UserError
+from cpg.models import model_factory
+from cpg.nn import TaskNetwork
+
+
+@dataclass
+class Run:
+    folder: RunFolder
+    config: RunConfig
+    state: RunState
+    network: TaskNetwork
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.state.input_shape)  # type: ignore[return-value]
+
+    def check_task(self, task: int) -> None:
+        if task not in self.network.committed_tasks:
+            raise UserError(f"task {task}: the run has committed tasks {self.network.committed_tasks or 'none'}")
+
+
+def open_run(path: str | Path, device: str | torch.device = "cpu",
+             warn: Callable[[str], None] = lambda message: None) -> Run:
+    """Load the latest consistent checkpoint of a run folder (weights only, no code runs)."""
+    folder = RunFolder(path)
+    if not folder.config_path.is_file():
+        raise UserError(f"{folder.root}: not a run folder (no run.yaml)")
+    config = build_config((str(folder.config_path), read_yaml(folder.config_path)))
+    saved_state, tensors = folder.load(warn)
+    state = RunState.from_dict(saved_state)
+    network = TaskNetwork.build(model_factory(config.arch, tuple(state.input_shape)))
+    network.load_state_dict(tensors["network"])
+    network.to(device).eval()
+    network.set_cache_capacity(config.eval_cache_tasks)
+    return Run(folder, config, state, network)

@@ -25,12 +25,14 @@ def find_goal_file(benchmark: str, arch: str, directory: str | Path = "baselines
 
 
 def load_goals(path: Path, benchmark: Benchmark, split: str) -> list[float]:
-    """Per-task goals in task order; the file must name the benchmark's tasks in order."""
+    """Per-task goals in task order, measured on `split` where the file has it (else on the
+    other split); the file must name the benchmark's tasks in order."""
     try:
         document = json.loads(path.read_text())
         entries = document["tasks"]
         names = [entry["name"] for entry in entries]
-        accuracies = [float(entry[split] if split in entry else entry["accuracy"]) for entry in entries]
+        accuracies = [float(entry[split] if split in entry else entry["test" if split == "val" else "val"])
+                      for entry in entries]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UserError(f"{path}: not a valid goal file ({type(error).__name__}: {error})") from None
     expected = [task.name for task in benchmark.tasks]

@@ -104,22 +104,45 @@ def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport 
         reporter.close()
 
 
+def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restart: bool = False,
+        console: ConsoleReport | None = None) -> dict[str, Any]:
+    """Learn `benchmark` with a network of your own (see `cpg.convert`); the run folder is
+    `config.checkpoint_dir / config.name`, and calling again resumes it. Without a factory the
+    network cannot grow, so `config.max_width` must be 1.0."""
+    if network.factory is None and config.max_width > 1.0:
+        raise UserError("this network has no factory to grow with; set max_width to 1.0")
+    strategy_class(config.strategy)
+    console = console or ConsoleReport()
+    name = run_name(config)
+    folder = RunFolder(Path(config.checkpoint_dir) / name)
+    resuming = folder.has_checkpoint() and not restart
+    notes = check_resumable(saved_config(folder), config) if resuming else []
+    if restart and folder.root.exists():
+        shutil.rmtree(folder.root)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    reporter = Reporter(console, TensorBoardLog(Path(config.log_dir) / name))
+    try:
+        return _execute(config, benchmark, folder, reporter, resolve_device(config.device), resuming, notes, network)
+    finally:
+        reporter.close()
+
+
 def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
-             device: torch.device, resuming: bool, notes: list[str]) -> dict[str, Any]:
-    factory = model_factory(config.arch, benchmark.input_shape)
+             device: torch.device, resuming: bool, notes: list[str],
+             network: TaskNetwork | None = None) -> dict[str, Any]:
     optimizer_state = None
+    if network is None:
+        torch.manual_seed(derive_seed(config.seed, "network"))
+        network = TaskNetwork.build(model_factory(config.arch, benchmark.input_shape))
     if resuming:
         saved_state, tensors = folder.load(reporter.warning)
         state = RunState.from_dict(saved_state)
-        network = TaskNetwork.build(factory)
         network.load_state_dict(tensors["network"])
         optimizer_state = tensors.get("optimizers")
         reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage.value}, epoch {state.epoch}")
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
-        torch.manual_seed(derive_seed(config.seed, "network"))
-        network = TaskNetwork.build(factory)
     network.to(device)
     network.set_cache_capacity(config.eval_cache_tasks)
     write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))

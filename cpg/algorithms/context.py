@@ -10,7 +10,6 @@ from cpg.algorithms.task_data import TaskData
 from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.data import Benchmark
-from cpg.models import model_factory
 from cpg.nn import TaskNetwork
 from cpg.report import Reporter
 from cpg.report.results import build_results
@@ -46,7 +45,9 @@ class RunContext:
 
     def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
         """A network built from scratch and loaded with a saved state (any width)."""
-        network = TaskNetwork.build(model_factory(self.config.arch, self.benchmark.input_shape))
+        if self.network.factory is None:
+            raise RuntimeError("the network has no factory to rebuild it from")
+        network = TaskNetwork.build(self.network.factory)
         network.load_state_dict(state_dict)
         network.to(self.device)
         network.set_cache_capacity(self.config.eval_cache_tasks)
@@ -61,7 +62,7 @@ class RunContext:
     def results(self, network: TaskNetwork) -> dict[str, Any]:
         versions = self.folder.versions()
         size = self.folder.model_path(versions[-1]).stat().st_size if versions else None
-        return build_results(self.config, self.benchmark.name, self.benchmark.input_shape, network,
+        return build_results(self.config, self.benchmark.name, network,
                              self.state.results, self.state.matrix, self.state.wall_seconds, size)
 
     def task_committed(self, network: TaskNetwork) -> None:

@@ -26,6 +26,8 @@ class StageBar:
 class ConsoleReport:
     def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
         self.console = console or Console()
+        if not self.console.is_terminal:
+            self.console.width = max(self.console.width, 200)  # logs and pipes: never truncate names
         self.errors = Console(stderr=True)
         self.quiet = quiet
 
@@ -58,7 +60,7 @@ class ConsoleReport:
         """The per-task table and the accuracy matrix of a results.json document."""
         table = Table(title=f"{results['benchmark']} · {results['strategy']} · {results['arch']}")
         for column in ("task", "name", "goal", "accuracy", "forgetting", "width", "sparsity", "owned", "picked"):
-            table.add_column(column, justify="left" if column == "name" else "right")
+            table.add_column(column, justify="left" if column == "name" else "right", overflow="fold")
         for task in results["tasks"]:
             table.add_row(
                 str(task["task"]),

@@ -4,17 +4,18 @@ from typing import Any
 
 from cpg import pruner
 from cpg.config import RunConfig
-from cpg.models import build_model
 from cpg.nn import TaskNetwork
 from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
 
 
-def dense_parameter_count(arch: str, input_shape: tuple[int, int, int], width: float, num_classes: int) -> int:
-    return sum(p.numel() for p in build_model(arch, num_classes, input_shape, width).parameters())
+def dense_parameter_count(network: TaskNetwork, width: float) -> int:
+    """Parameters of one plain network of this architecture at `width` (one head)."""
+    if network.factory is None:
+        return sum(layer.weight.numel() for _, layer in network.sharable_layers())
+    return sum(p.numel() for p in network.factory(width).parameters())
 
 
-def build_results(config: RunConfig, benchmark_name: str, input_shape: tuple[int, int, int],
-                  network: TaskNetwork, task_results: list[dict[str, Any]], matrix: list[list[float]],
+def build_results(config: RunConfig, benchmark_name: str, network: TaskNetwork, task_results: list[dict[str, Any]], matrix: list[list[float]],
                   wall_seconds: float, checkpoint_bytes: int | None) -> dict[str, Any]:
     final = final_accuracies(matrix)
     forgotten = forgetting(matrix)
@@ -26,9 +27,8 @@ def build_results(config: RunConfig, benchmark_name: str, input_shape: tuple[int
             "accuracy_at_commit": result["test_accuracy"],
             "forgetting": forgotten[index] if index < len(forgotten) else 0.0,
         })
-    classes = max((record.num_classes for record in network.tasks), default=2)
-    one_network = dense_parameter_count(config.arch, input_shape, 1.0, classes)
-    final_width = dense_parameter_count(config.arch, input_shape, network.width, classes)
+    one_network = dense_parameter_count(network, 1.0)
+    final_width = dense_parameter_count(network, network.width)
     stage_seconds: dict[str, float] = {}
     for result in task_results:
         for stage, seconds in result.get("seconds", {}).items():

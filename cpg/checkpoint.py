@@ -11,6 +11,7 @@ import os
 import pickle
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,16 +40,44 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[Any], None]) -> None:
-    """Write `path` through a temporary file in the same folder: flush, fsync, rename."""
+class _ChecksumWriter:
+    """A binary file wrapper that computes the CRC-32 of everything written through it."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+        self.crc32 = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.crc32 = zlib.crc32(data, self.crc32)
+        self.size += len(data)
+        return self._handle.write(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+
+def atomic_write(path: Path, write: Callable[[Any], None]) -> int:
+    """Write `path` through a temporary file in the same folder (flush, fsync, rename); returns
+    the CRC-32 of the bytes written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "wb") as handle:
-        write(handle)
+        writer = _ChecksumWriter(handle)
+        write(writer)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
     _fsync_dir(path.parent)
+    return writer.crc32
+
+
+def file_crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 def write_text(path: Path, text: str) -> None:
@@ -59,16 +88,20 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
-def save_tensors(path: Path, payload: dict[str, Any]) -> None:
-    """Save tensors and plain containers with the format header `load_tensors` checks."""
+def save_tensors(path: Path, payload: dict[str, Any]) -> int:
+    """Save tensors and plain containers with the format header `load_tensors` checks; returns
+    the file's CRC-32."""
     document = {"kind": KIND, "format": FORMAT, **payload}
-    atomic_write(path, lambda handle: torch.save(document, handle))
+    return atomic_write(path, lambda handle: torch.save(document, handle))
 
 
-def load_tensors(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a file written by `save_tensors`; any problem is one `CheckpointError` naming it."""
+def load_tensors(path: Path, map_location: str | torch.device = "cpu", crc32: int | None = None) -> dict[str, Any]:
+    """Load a file written by `save_tensors` (checking its CRC-32 when given); any problem is
+    one `CheckpointError` naming the file."""
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
+    if crc32 is not None and file_crc32(path) != crc32:
+        raise CheckpointError(f"{path}: corrupted (its checksum does not match the one recorded when it was written)")
     try:
         document = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
@@ -93,6 +126,7 @@ class RunFolder:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._checksums: dict[str, int] = {}  # file name -> CRC-32 recorded when written
 
     @property
     def config_path(self) -> Path:
@@ -118,26 +152,40 @@ class RunFolder:
         return bool(self.versions())
 
     def save(self, state: dict[str, Any], tensors: dict[str, Any]) -> int:
-        """Write a new version: the model file first, then the state that refers to it."""
+        """Write a new version: the model file first, then the state that refers to it by
+        version and checksum (and to the checksums of the snapshots it names)."""
         versions = self.versions()
         version = versions[-1] + 1 if versions else 1
-        save_tensors(self.model_path(version), {"version": version, **tensors})
-        write_json(self.state_path(version), {"format": FORMAT, "version": version, **state})
+        crc32 = save_tensors(self.model_path(version), {"version": version, **tensors})
+        snapshots = state.get("snapshots", {}).values()
+        checksums = {name: self._checksums[name] for name in snapshots if name in self._checksums}
+        document = {"format": FORMAT, "version": version, "model_crc32": crc32, "checksums": checksums, **state}
+        write_json(self.state_path(version), document)
         self._prune_generations(state)
         return version
 
-    def load(self, warn: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The newest consistent (state, tensors) pair; older pairs are used when newer ones are
-        damaged, each skipped one reported through `warn`. Nothing is deleted or rewritten."""
+    def load(self, warn: Callable[[str], None],
+             validate: Callable[[dict[str, Any], dict[str, Any], Path], None] | None = None,
+             ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The newest consistent (state, tensors) pair that `validate` accepts; older pairs are
+        used when newer ones are damaged, each skipped one reported through `warn`. Nothing is
+        deleted or rewritten."""
         problems = []
         for version in reversed(self.versions()):
             try:
-                return self._load_version(version)
+                state, tensors = self._load_version(version)
+                if validate is not None:
+                    validate(state, tensors, self.model_path(version))
             except CheckpointError as error:
                 problems.append(str(error))
-                warn(f"skipping damaged checkpoint: {error}")
+                continue
+            for problem in problems:
+                warn(f"skipped a damaged checkpoint, resuming from version {version}: {problem}")
+            self._checksums.update(state.get("checksums", {}))
+            return state, tensors
         if problems:
-            raise CheckpointError(problems[0] + " (and no earlier checkpoint to fall back to)")
+            others = f" (the {len(problems) - 1} earlier version(s) are damaged too)" if len(problems) > 1 else ""
+            raise CheckpointError(problems[0] + others)
         raise CheckpointError(f"{self.root}: no checkpoint in this folder")
 
     def _load_version(self, version: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -150,7 +198,7 @@ class RunFolder:
             raise CheckpointError(f"{path}: not a cpg run state")
         if not isinstance(state.get("format"), int) or state["format"] > FORMAT:
             raise CheckpointError(f"{path}: written in a newer state format ({state.get('format')}); upgrade cpg")
-        tensors = load_tensors(self.model_path(version))
+        tensors = load_tensors(self.model_path(version), crc32=state.get("model_crc32"))
         if tensors.get("version") != version:
             raise CheckpointError(f"{self.model_path(version)}: belongs to version {tensors.get('version')}, not {version}")
         for name in state.get("snapshots", {}).values():
@@ -162,11 +210,11 @@ class RunFolder:
         """Write a named snapshot under a fresh file name; returns the name to store in state."""
         existing = [int(p.stem.rsplit("-", 1)[1]) for p in self.root.glob(f"snapshot-{name}-*.pt")]
         filename = f"snapshot-{name}-{max(existing, default=0) + 1}.pt"
-        save_tensors(self.root / filename, tensors)
+        self._checksums[filename] = save_tensors(self.root / filename, tensors)
         return filename
 
     def load_snapshot(self, filename: str) -> dict[str, Any]:
-        return load_tensors(self.root / filename)
+        return load_tensors(self.root / filename, crc32=self._checksums.get(filename))
 
     def _prune_generations(self, state: dict[str, Any]) -> None:
         """Keep the last `KEEP_GENERATIONS` pairs and the snapshots they refer to."""
@@ -185,3 +233,19 @@ class RunFolder:
         for path in self.root.glob("snapshot-*.pt"):
             if path.name not in referenced:
                 path.unlink(missing_ok=True)
+
+
+def load_network_state(network: torch.nn.Module, state_dict: dict[str, Any], source: Path) -> None:
+    """Load a saved network state, turning any mismatch (shapes, dtypes, missing or foreign
+    entries) into a `CheckpointError` that names the file."""
+    if not isinstance(state_dict, dict):
+        raise CheckpointError(f"{source}: holds no network state")
+    try:
+        network.load_state_dict(state_dict)
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as error:
+        reason = str(error).strip().splitlines()
+        raise CheckpointError(f"{source}: does not fit this network ({' '.join(reason[:2])[:200]})") from None
+    current = network.state_dict()
+    for key, value in state_dict.items():
+        if isinstance(value, torch.Tensor) and key in current and current[key].dtype != value.dtype:
+            raise CheckpointError(f"{source}: {key} is {value.dtype}, expected {current[key].dtype}")

@@ -3,3 +3,8 @@
 
 class UserError(Exception):
     """Bad input: a wrong name, a missing file, an invalid value. Never a bug in cpg."""
+
+
+class RunFailed(Exception):
+    """The run stopped (e.g. its loss became NaN) after rolling back to its last good epoch; it
+    can be resumed once the configuration is changed. The CLI exits with status 3."""

@@ -1,5 +1,6 @@
 """Starting and resuming a run: folder, data, goals, network, strategy, results."""
 
+import copy
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from cpg.algorithms import RunState, strategy_class
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.independent import train_task_alone
 from cpg.algorithms.task_data import resolve_device
-from cpg.checkpoint import RunFolder, write_json, write_text
+from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
 from cpg.errors import UserError
@@ -104,6 +105,25 @@ def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport 
         reporter.close()
 
 
+def _load_latest(folder: RunFolder, template: TaskNetwork, config: RunConfig,
+                 reporter: Reporter) -> tuple[TaskNetwork, dict[str, Any], dict[str, Any]]:
+    """The newest saved version that reads back whole and fits the network and the config."""
+    loaded: dict[str, TaskNetwork] = {}
+
+    def validate(state: dict[str, Any], tensors: dict[str, Any], source: Path) -> None:
+        network = copy.deepcopy(template)
+        load_network_state(network, tensors.get("network"), source)
+        committed = len(network.committed_tasks)
+        if committed != len(state.get("results", [])):
+            raise CheckpointError(f"{source}: holds {committed} committed tasks, its state records {len(state.get('results', []))}")
+        if network.width > config.max_width + 1e-9:
+            raise CheckpointError(f"{source}: width {network.width} exceeds max_width {config.max_width}")
+        loaded["network"] = network
+
+    state, tensors = folder.load(reporter.warning, validate)
+    return loaded["network"], state, tensors
+
+
 def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restart: bool = False,
         console: ConsoleReport | None = None) -> dict[str, Any]:
     """Learn `benchmark` with a network of your own (see `cpg.convert`); the run folder is
@@ -135,9 +155,8 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         torch.manual_seed(derive_seed(config.seed, "network"))
         network = TaskNetwork.build(model_factory(config.arch, benchmark.input_shape))
     if resuming:
-        saved_state, tensors = folder.load(reporter.warning)
+        network, saved_state, tensors = _load_latest(folder, network, config, reporter)
         state = RunState.from_dict(saved_state)
-        network.load_state_dict(tensors["network"])
         optimizer_state = tensors.get("optimizers")
         reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage.value}, epoch {state.epoch}")
         state.events += [f"resumed with changed {note}" for note in notes]
@@ -148,8 +167,8 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
     state.goals = compute_goals(config, benchmark, reporter, device, state)
     context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, optimizer_state)
-    if not resuming:
-        context.save(network, {})
+    if not resuming or notes:
+        context.save(network, optimizer_state or {})  # the first version, or the recorded config changes
     strategy = strategy_class(config.strategy)(context)
     strategy.run()
     results = context.results(strategy.network)

@@ -18,7 +18,8 @@ from cpg import optim, pruner
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.state import PruneRecord, RunState, Stage, TaskProgress
 from cpg.algorithms.task_data import TaskData
-from cpg.engine import EpochStats, evaluate, train_epoch
+from cpg.engine import EpochStats, NonFiniteError, check_finite, evaluate, train_epoch
+from cpg.errors import RunFailed
 from cpg.nn import Reuse, TaskNetwork
 from cpg.pruner import MagnitudePruner, cubic_sparsity
 from cpg.seeding import derive_seed
@@ -78,11 +79,29 @@ class CPG:
         while self.state.stage is not Stage.DONE:
             stage = self.state.stage
             self._clock = time.perf_counter()
-            next_stage = handlers[stage]()
+            try:
+                next_stage = handlers[stage]()
+            except NonFiniteError as error:
+                self._roll_back(stage, error)
             if stage is not Stage.COMMIT:  # COMMIT counts its own time before recording the task
                 self._count_time(stage)
             self._enter(next_stage)
         return self.state
+
+    def _roll_back(self, stage: Stage, error: NonFiniteError) -> None:
+        """Keep the last good epoch (the latest saved version), record what happened in a new
+        version of the state, and stop: nothing is lowered or retried silently."""
+        message = (f"task {self.task} {stage.value} epoch {self.state.epoch + 1}: {error}; "
+                   f"rolled back to the end of epoch {self.state.epoch}")
+        folder = self.context.folder
+        saved_state, tensors = folder.load(self.context.reporter.warning)
+        saved_state["events"] = saved_state.get("events", []) + [message]
+        for key in ("format", "version", "model_crc32", "checksums"):
+            saved_state.pop(key, None)
+        folder.save(saved_state, {key: value for key, value in tensors.items() if key not in ("kind", "format", "version")})
+        self.context.reporter.event(message)
+        raise RunFailed(f"{message}. Lower the learning rate (or fix the data) and resume: "
+                        f"cpg resume {folder.root} --config CHANGED.yaml")
 
     def _count_time(self, stage: Stage) -> None:
         """Add the time since the clock was last read to `stage`'s total for this task."""
@@ -151,8 +170,11 @@ class CPG:
         self.network.use_task(self.task)
         data = self._data(self.task)
         torch.manual_seed(derive_seed(self.config.seed, "step", self.task, stage, *epoch_key))
-        return train_epoch(self.network, data.train_batches(self.task, stage, *epoch_key), optimizers,
-                           self.context.device, hooks)
+        stats = train_epoch(self.network, data.train_batches(self.task, stage, *epoch_key), optimizers,
+                            self.context.device, hooks)
+        check_finite(self.network.parameters())
+        self.progress.last_train_accuracy = stats.accuracy
+        return stats
 
     def _evaluate(self, task: int, split: str) -> float:
         self.network.use_task(task)
@@ -192,7 +214,6 @@ class CPG:
         optimizers = self._optimizers(settings.lr, settings.mask_lr)
         pruner.set_weight_decay(self.network, self.config.weight_decay)
         attempt = self.progress.attempts
-        stats = EpochStats(0.0, self.progress.finetune_train_accuracy, 0)
         with self.context.reporter.stage(self.task, self._title(f"finetune (width {self.network.width:g})"),
                                          "finetune", settings.epochs, self.state.epoch) as report:
             for epoch in range(self.state.epoch, settings.epochs):
@@ -257,7 +278,6 @@ class CPG:
             index = self.state.prune_index
             target = settings.targets[index]
             start = settings.targets[index - 1] if index else 0.0
-            stats = EpochStats(0.0, 0.0, 0)
             with self.context.reporter.stage(self.task, self._title(f"prune to {target:.0%}"), "prune",
                                              settings.epochs, self.state.epoch) as report:
                 for epoch in range(self.state.epoch, settings.epochs):
@@ -270,11 +290,10 @@ class CPG:
                         "free_capacity": pruner.free_share(self.network),
                     })
                     self.state.epoch = epoch + 1
-                    self.progress.finetune_train_accuracy = stats.accuracy if epoch == settings.epochs - 1 else self.progress.finetune_train_accuracy
                     self._save_epoch(optimizers)
             magnitude.prune_to(target, tuple(optimizers))
-            train_accuracy = self._last_train_accuracy(stats, index)
-            record = PruneRecord(target, magnitude.sparsity(), train_accuracy, self._evaluate(self.task, "select"))
+            record = PruneRecord(target, magnitude.sparsity(), self.progress.last_train_accuracy,
+                                 self._evaluate(self.task, "select"))
             self.progress.prune.append(record)
             self.context.reporter.scalars(self.task, "prune", index, {"val_acc_at_target": record.val_accuracy})
             if self._meets_goal(record.val_accuracy):
@@ -285,12 +304,6 @@ class CPG:
             if record.train_accuracy <= self.config.goal.train_accuracy or (cap is not None and record.sparsity >= cap):
                 break
         return Stage.CHOOSE
-
-    def _last_train_accuracy(self, stats: EpochStats, index: int) -> float:
-        """Training accuracy of the target's last epoch (re-measured if resumed after it)."""
-        if stats.samples:
-            return stats.accuracy
-        return self._evaluate(self.task, "train")
 
     # CHOOSE --------------------------------------------------------------------------------
 

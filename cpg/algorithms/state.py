@@ -31,6 +31,7 @@ class TaskProgress:
 
     attempts: int = 0  # finetune attempts; each growth starts a new one
     claimed: int = 0  # free weights the task received
+    last_train_accuracy: float = 0.0  # running training accuracy of the last completed epoch
     finetune_train_accuracy: float = 0.0
     finetune_val_accuracy: float = 0.0
     goal_met: bool = False

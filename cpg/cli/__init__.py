@@ -7,7 +7,7 @@ from cpg.cli.baseline import add_baseline
 from cpg.cli.parser import OneLineParser
 from cpg.cli.run import add_resume, add_run
 from cpg.cli.train import add_train
-from cpg.errors import UserError
+from cpg.errors import RunFailed, UserError
 
 
 def build_parser() -> OneLineParser:
@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"cpg: error: {error}", file=sys.stderr)
         return 2
+    except RunFailed as failure:
+        if debug:
+            raise
+        print(f"cpg: error: {failure}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("cpg: interrupted; resume with `cpg resume <run folder>`", file=sys.stderr)
         return 130

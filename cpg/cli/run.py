@@ -26,6 +26,8 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
 def add_resume(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("resume", help="continue a run from its folder")
     parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
+    parser.add_argument("--config", help="YAML of settings to change (epochs of later stages, lr, device…); "
+                                         "changes to the protocol (tasks, arch, max width…) are refused")
     parser.add_argument("--device", help="continue on another device")
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(handler=resume)
@@ -43,8 +45,10 @@ def resume(args: argparse.Namespace) -> int:
     config_path = folder / "run.yaml"
     if not config_path.is_file():
         raise UserError(f"{folder}: not a run folder (no run.yaml)")
-    layers = [(str(config_path), read_yaml(config_path)),
-              ("command line", {"checkpoint_dir": str(folder.parent), "name": folder.name})]
+    layers = [(str(config_path), read_yaml(config_path))]
+    if args.config:
+        layers.append((args.config, read_yaml(args.config)))
+    layers.append(("command line", {"checkpoint_dir": str(folder.parent), "name": folder.name}))
     if args.device:
         layers.append(("command line", {"device": args.device}))
     results = execute(build_config(*layers), console=ConsoleReport(quiet=args.quiet))

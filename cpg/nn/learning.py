@@ -49,7 +49,7 @@ class LearningMasks:
         self.direct_grad = True
         self.generation = 0  # counts training forwards: evaluation caches are valid within one
         self._buffer: Tensor | None = None
-        self._buffer_in_use = False
+        self._buffer_use = _BufferUse()
         self._logits_grad: Tensor | None = None
 
     @torch.no_grad()
@@ -84,7 +84,7 @@ class LearningMasks:
         self.generation += 1
         weight_in = weight if self.trains_weight else weight.detach()
         out = None
-        if not self._buffer_in_use:
+        if not self._buffer_use.busy:
             if self._buffer is None or self._buffer.shape != weight.shape:
                 self._buffer = torch.empty_like(weight)
             out = self._buffer
@@ -96,13 +96,9 @@ class LearningMasks:
         args = MaskedWeightArgs(self.threshold, self.owned, self.earlier_weight, self.weight_decay, out, logits_grad)
         result = MaskedWeight.apply(weight_in, self.logits, args)
         if out is not None and result.requires_grad:
-            self._buffer_in_use = True
-            result.register_hook(self._release_buffer)
+            self._buffer_use.busy = True
+            result.register_hook(self._buffer_use.release)
         return result
-
-    def _release_buffer(self, grad: Tensor) -> Tensor:
-        self._buffer_in_use = False
-        return grad
 
     @torch.no_grad()
     def frozen_weight(self, weight: Tensor) -> Tensor:
@@ -116,3 +112,16 @@ class LearningMasks:
 
     def packed_pick(self) -> Tensor:
         return pack_bits(self.picked())
+
+
+class _BufferUse:
+    """Whether the output buffer is still needed by a graph awaiting backward. A separate object
+    so the hook on the buffer does not refer back to the masks (C++ hooks are invisible to
+    Python's cycle collector, so such a cycle would never be freed)."""
+
+    def __init__(self) -> None:
+        self.busy = False
+
+    def release(self, grad: Tensor) -> Tensor:
+        self.busy = False
+        return grad

@@ -42,7 +42,9 @@ class MaskedWeight(torch.autograd.Function):
         out = torch.empty_like(weight) if args.out is None else args.out
         torch.where(keep, weight, torch.zeros((), dtype=weight.dtype, device=weight.device), out=out)
         ctx.save_for_backward(weight)
-        ctx.args = args
+        # everything but the output buffer: the output refers to this node, which must not refer back
+        ctx.args = MaskedWeightArgs(args.threshold, args.owned, args.earlier_weight, args.weight_decay, None,
+                                    args.logits_grad)
         ctx.logits = logits if args.logits_grad is not None else None
         return out
 

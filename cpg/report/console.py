@@ -25,6 +25,7 @@ class StageBar:
 
 class ConsoleReport:
     def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
+        """`quiet` hides the progress bars; messages and tables are still printed."""
         self.console = console or Console()
         if not self.console.is_terminal:
             self.console.width = max(self.console.width, 200)  # logs and pipes: never truncate names
@@ -50,11 +51,10 @@ class ConsoleReport:
             yield StageBar(progress, task_id)
 
     def message(self, text: str) -> None:
-        if not self.quiet:
-            self.errors.print(text, highlight=False)
+        self.errors.print(text, highlight=False, soft_wrap=True)
 
     def warning(self, text: str) -> None:
-        self.errors.print(f"cpg: warning: {text}", highlight=False, style="yellow")
+        self.errors.print(f"cpg: warning: {text}", highlight=False, style="yellow", soft_wrap=True)
 
     def summary(self, results: dict[str, Any]) -> None:
         """The per-task table and the accuracy matrix of a results.json document."""

@@ -41,6 +41,13 @@ class Reporter:
     def message(self, text: str) -> None:
         self.console.message(text)
 
+    def event(self, text: str) -> None:
+        """Something the user must know about the run (a numerical failure…): console and log."""
+        self.console.warning(text)
+        if self.log is not None:
+            self.log.text("run/events", text)
+            self.log.flush()
+
     def warning(self, text: str) -> None:
         self.console.warning(text)
 

@@ -1,0 +1,59 @@
+"""Helpers for tests that compare whole runs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+
+from tests.conftest import QUICK
+
+TIMES = ("wall_time_seconds", "seconds_per_stage", "seconds")
+
+
+def without_times(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: without_times(item) for key, item in value.items() if key not in TIMES}
+    if isinstance(value, list):
+        return [without_times(item) for item in value]
+    return value
+
+
+def write_pipeline(path: Path, **overrides: Any) -> Path:
+    path.write_text(yaml.safe_dump({**QUICK, **overrides}))
+    return path
+
+
+def cpg_process(args: list[str], cwd: Path, moment: str = "never") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tests.fixtures.killer", moment, *args], cwd=cwd,
+                          capture_output=True, text=True, env=_env())
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1]) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def results(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / "results.json").read_text())
+
+
+def final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    from cpg.runs import open_run
+
+    return open_run(run_dir).network.state_dict()
+
+
+def assert_same_weights(left: dict[str, Any], right: dict[str, Any]) -> None:
+    assert left.keys() == right.keys()
+    for key, value in left.items():
+        if isinstance(value, torch.Tensor):
+            assert torch.equal(value, right[key]), key
+        else:
+            assert value == right[key], key

@@ -32,11 +32,12 @@ def run_name(config: RunConfig) -> str:
 
 
 def check_names(config: RunConfig) -> None:
-    """Fail on unknown names before any data is read or anything is written."""
+    """Fail on unknown names or settings a strategy cannot honour, before any data is read or
+    anything is written."""
     if config.tasks not in BENCHMARKS:
         raise UserError(f"unknown task sequence {config.tasks!r}; choose one of: {', '.join(BENCHMARKS)}")
     check_arch(config.arch)
-    strategy_class(config.strategy)
+    strategy_class(config.strategy).adapt(config)
     resolve_device(config.device)
 
 
@@ -63,9 +64,11 @@ def check_resumable(saved: RunConfig, config: RunConfig) -> list[str]:
 
 
 def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: torch.device,
-                  state: RunState) -> list[float]:
+                  state: RunState) -> list[float | None]:
     if state.goals:
         return state.goals
+    if not strategy_class(config.strategy).uses_goals:
+        return [None] * len(benchmark.tasks)
     if config.goal.value is not None:
         return [config.goal.value] * len(benchmark.tasks)
     path = find_goal_file(benchmark.name, config.arch)
@@ -105,12 +108,14 @@ def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport 
         reporter.close()
 
 
-def _load_latest(folder: RunFolder, template: TaskNetwork, config: RunConfig,
-                 reporter: Reporter) -> tuple[TaskNetwork, dict[str, Any], dict[str, Any]]:
+def _load_latest(folder: RunFolder, template: TaskNetwork | None, config: RunConfig,
+                 reporter: Reporter) -> tuple[TaskNetwork | None, dict[str, Any], dict[str, Any]]:
     """The newest saved version that reads back whole and fits the network and the config."""
-    loaded: dict[str, TaskNetwork] = {}
+    loaded: dict[str, TaskNetwork | None] = {"network": None}
 
     def validate(state: dict[str, Any], tensors: dict[str, Any], source: Path) -> None:
+        if template is None:
+            return
         network = copy.deepcopy(template)
         load_network_state(network, tensors.get("network"), source)
         committed = len(network.committed_tasks)
@@ -131,7 +136,7 @@ def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restar
     network cannot grow, so `config.max_width` must be 1.0."""
     if network.factory is None and config.max_width > 1.0:
         raise UserError("this network has no factory to grow with; set max_width to 1.0")
-    strategy_class(config.strategy)
+    strategy_class(config.strategy).adapt(config)
     console = console or ConsoleReport()
     name = run_name(config)
     folder = RunFolder(Path(config.checkpoint_dir) / name)
@@ -151,9 +156,10 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
              device: torch.device, resuming: bool, notes: list[str],
              network: TaskNetwork | None = None) -> dict[str, Any]:
     optimizer_state = None
+    strategy_type = strategy_class(config.strategy)
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
-        network = TaskNetwork.build(model_factory(config.arch, benchmark.input_shape))
+        network = strategy_type.build_network(model_factory(config.arch, benchmark.input_shape))
     if resuming:
         network, saved_state, tensors = _load_latest(folder, network, config, reporter)
         state = RunState.from_dict(saved_state)
@@ -162,15 +168,17 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
-    network.to(device)
-    network.set_cache_capacity(config.eval_cache_tasks)
+    if network is not None:
+        network.to(device)
+        network.set_cache_capacity(config.eval_cache_tasks)
     write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
     state.goals = compute_goals(config, benchmark, reporter, device, state)
-    context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, optimizer_state)
+    context = RunContext(scale_epochs(strategy_type.adapt(config)), benchmark, folder, reporter, device, network,
+                         state, optimizer_state)
     if not resuming or notes:
         context.save(network, optimizer_state or {})  # the first version, or the recorded config changes
-    strategy = strategy_class(config.strategy)(context)
+    strategy = strategy_type(context)
     strategy.run()
-    results = context.results(strategy.network)
+    results = context.results(strategy.summary())
     write_json(folder.results_path, results)
     return results

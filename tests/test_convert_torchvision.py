@@ -8,7 +8,7 @@ from cpg.data import build_benchmark
 from cpg.runner import fit
 
 
-def test_converted_resnet18_learns_two_tasks_without_forgetting(quick_config, quiet):
+def test_converted_resnet18_learns_two_tasks_without_forgetting(quick_config, quiet, monkeypatch):
     torch.manual_seed(0)
     network = cpg.TaskNetwork(cpg.convert(torchvision.models.resnet18(num_classes=2)))
     options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 24, "test_per_class": 8,
@@ -22,18 +22,15 @@ def test_converted_resnet18_learns_two_tasks_without_forgetting(quick_config, qu
 
     original = RunContext.task_committed
 
-    def record(self, net):
+    def record(self, net, summary):
         net.eval()
         net.use_task(net.committed_tasks[-1])
         with torch.no_grad():
             seen[net.committed_tasks[-1]] = net(batch).clone()
-        original(self, net)
+        original(self, net, summary)
 
-    RunContext.task_committed = record
-    try:
-        results = fit(network, benchmark, config, console=quiet)
-    finally:
-        RunContext.task_committed = original
+    monkeypatch.setattr(RunContext, "task_committed", record)
+    results = fit(network, benchmark, config, console=quiet)
     assert results["forgetting"] == [0.0, 0.0]
     network.eval()
     network.use_task(1)

@@ -17,7 +17,7 @@ def committed_logits(monkeypatch):
     original = RunContext.task_committed
     batch = torch.randn(16, 1, 8, 8, generator=torch.Generator().manual_seed(5))
 
-    def record(self, network):
+    def record(self, network, summary):
         network.eval()
         logits = {}
         for task in network.committed_tasks:
@@ -25,7 +25,7 @@ def committed_logits(monkeypatch):
             with torch.no_grad():
                 logits[task] = network(batch).clone()
         records.append(logits)
-        original(self, network)
+        original(self, network, summary)
 
     monkeypatch.setattr(RunContext, "task_committed", record)
     return records, batch

@@ -34,11 +34,11 @@ class RunContext:
         self.state.wall_seconds += now - self._mark
         self._mark = now
 
-    def save(self, network: TaskNetwork, optimizers: dict[str, Any]) -> None:
+    def save(self, network: TaskNetwork | None, optimizers: dict[str, Any]) -> None:
         """Persist the position, records, network and optimizer state (one atomic version)."""
         self.network = network
         self._tick()
-        tensors: dict[str, Any] = {"network": network.state_dict()}
+        tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
         if optimizers:
             tensors["optimizers"] = optimizers
         self.folder.save(self.state.to_dict(), tensors)
@@ -59,13 +59,14 @@ class RunContext:
         data.pin_memory = self.device.type == "cuda"
         return data
 
-    def results(self, network: TaskNetwork) -> dict[str, Any]:
+    def results(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """results.json's content; `summary` is the strategy's width, capacity and size."""
         versions = self.folder.versions()
         size = self.folder.model_path(versions[-1]).stat().st_size if versions else None
-        return build_results(self.config, self.benchmark.name, network,
-                             self.state.results, self.state.matrix, self.state.wall_seconds, size)
+        return build_results(self.config, self.benchmark.name, summary, self.state.results, self.state.matrix,
+                             self.state.wall_seconds, size)
 
-    def task_committed(self, network: TaskNetwork) -> None:
+    def task_committed(self, network: TaskNetwork | None, summary: dict[str, Any]) -> None:
         """Write results.json after every committed task, so a partial run is readable."""
         self._tick()
-        write_json(self.folder.results_path, self.results(network))
+        write_json(self.folder.results_path, self.results(summary))

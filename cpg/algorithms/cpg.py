@@ -16,12 +16,15 @@ import torch
 
 from cpg import optim, pruner
 from cpg.algorithms.context import RunContext
-from cpg.algorithms.state import PruneRecord, RunState, Stage, TaskProgress
+from cpg.algorithms.state import PruneRecord, RunState, Stage, TaskProgress, TaskResult
 from cpg.algorithms.task_data import TaskData
+from cpg.config import RunConfig
 from cpg.engine import EpochStats, NonFiniteError, check_finite, evaluate, train_epoch
-from cpg.errors import RunFailed
+from cpg.errors import RunFailed, UserError
 from cpg.nn import Reuse, TaskNetwork
+from cpg.nn.network import Factory
 from cpg.pruner import MagnitudePruner, cubic_sparsity
+from cpg.report.results import network_summary
 from cpg.seeding import derive_seed
 
 
@@ -49,10 +52,28 @@ class GradualPruneHook:
 
 
 class CPG:
-    """The CPG strategy; `reuse` and the config's growth and pruning settings also give PAE,
-    PackNet and Piggyback (see cpg.algorithms.registry)."""
+    """Compacting, Picking and Growing. Subclasses change what the machine does through the
+    class attributes below (see pae.py, packnet.py, piggyback.py)."""
 
-    reuse = Reuse.PICK
+    name = "cpg"
+    reuse = Reuse.PICK  # how a task uses earlier tasks' weights
+    uses_goals = True  # goals decide growth and the chosen sparsity
+    grows = True
+
+    @classmethod
+    def adapt(cls, config: RunConfig) -> RunConfig:
+        """The config this strategy runs with; refuses settings it cannot honour."""
+        if not cls.grows and config.max_width != 1.0:
+            raise UserError(f"{cls.name} does not grow the network; use max_width 1.0 (got {config.max_width:g})")
+        return config
+
+    @classmethod
+    def build_network(cls, factory: Factory) -> TaskNetwork:
+        return TaskNetwork.build(factory)
+
+    def summary(self) -> dict[str, Any]:
+        """Width, free capacity and size for results.json."""
+        return network_summary(self.network)
 
     def __init__(self, context: RunContext) -> None:
         self.context = context
@@ -135,11 +156,14 @@ class CPG:
         return bool(self.network.tasks) and not self.network.tasks[-1].committed
 
     @property
-    def goal(self) -> float:
+    def goal(self) -> float | None:
         return self.state.goals[self.task - 1]
 
     def _meets_goal(self, accuracy: float) -> bool:
-        return accuracy >= self.goal - self.config.goal.allowed_loss
+        return self.goal is None or accuracy >= self.goal - self.config.goal.allowed_loss
+
+    def _goal_text(self) -> str:
+        return "no goal" if self.goal is None else f"goal {self.goal:.4f}"
 
     @property
     def at_max_width(self) -> bool:
@@ -152,8 +176,7 @@ class CPG:
     def _optimizers(self, lr: float, mask_lr: float) -> list[torch.optim.Optimizer]:
         """SGD for the task's weights, BN, biases and head; Adam for its picking mask. State
         saved at the last epoch is restored when resuming inside a stage."""
-        params = pruner.shared_weights(self.network) + pruner.task_parameters(self.network, self.task)
-        optimizers = [optim.sgd(params, lr, self.config.momentum)]
+        optimizers = [optim.sgd(self._trained_weights(), lr, self.config.momentum, self._optimizer_weight_decay())]
         picks = pruner.picking_logits(self.network)
         if picks and mask_lr > 0:
             optimizers.append(optim.adam(picks, mask_lr))
@@ -165,6 +188,14 @@ class CPG:
                 optimizer.load_state_dict(saved)
             self._optimizer_state = None
         return optimizers
+
+    def _optimizer_weight_decay(self) -> float:
+        """0: Sharable layers decay the task's own weights inside their backward pass."""
+        return 0.0
+
+    def _trained_weights(self) -> list[torch.nn.Parameter]:
+        """What SGD trains: the task's own shared weights (gated), its BN, biases and head."""
+        return pruner.shared_weights(self.network) + pruner.task_parameters(self.network, self.task)
 
     def _train_epoch(self, stage: str, epoch_key: tuple, optimizers: list, hooks: tuple = ()) -> EpochStats:
         self.network.use_task(self.task)
@@ -234,6 +265,9 @@ class CPG:
                 self._save_epoch(optimizers)
         self.progress.goal_met = (self.progress.finetune_train_accuracy > self.config.goal.train_accuracy
                                   and self._meets_goal(self.progress.finetune_val_accuracy))
+        return self._after_finetune()
+
+    def _after_finetune(self) -> Stage:
         if not self.progress.goal_met and not self.at_max_width:
             return Stage.GROW
         if self.progress.claimed == 0:
@@ -248,7 +282,7 @@ class CPG:
         """Start the task over from how it found the network, with more width."""
         width = min(self.network.width + self.config.width_step, self.config.max_width)
         self.context.reporter.message(
-            f"task {self.task}: goal {self.goal:.4f} missed (val {self.progress.finetune_val_accuracy:.4f}, "
+            f"task {self.task}: {self._goal_text()} missed (val {self.progress.finetune_val_accuracy:.4f}, "
             f"train {self.progress.finetune_train_accuracy:.4f}); growing to width {width:g}"
         )
         tensors = self.context.folder.load_snapshot(self.state.snapshots["task_start"])
@@ -262,7 +296,7 @@ class CPG:
 
     def _prune_cap(self) -> float | None:
         """At max width with the goal missed, stop once enough is left for the other tasks."""
-        if self.progress.goal_met or not self.at_max_width:
+        if not self.uses_goals or self.progress.goal_met or not self.at_max_width:
             return None
         remaining = len(self.context.benchmark.tasks) - self.task
         return 1.0 - round(1.0 / (remaining + 1), 1)
@@ -281,7 +315,8 @@ class CPG:
             with self.context.reporter.stage(self.task, self._title(f"prune to {target:.0%}"), "prune",
                                              settings.epochs, self.state.epoch) as report:
                 for epoch in range(self.state.epoch, settings.epochs):
-                    hook = GradualPruneHook(magnitude, start, target, settings.ramp_epochs * steps,
+                    ramp = 1 if settings.one_shot else settings.ramp_epochs * steps
+                    hook = GradualPruneHook(magnitude, start, target, ramp,
                                             settings.update_every, epoch * steps, steps, tuple(optimizers))
                     stats = self._train_epoch("prune", (index, epoch), optimizers, (hook,))
                     sparsity = magnitude.sparsity()
@@ -310,7 +345,7 @@ class CPG:
     def _choose(self) -> Stage:
         records = self.progress.prune
         qualifying = [record for record in records if self._meets_goal(record.val_accuracy)]
-        if self._prune_cap() is not None and records:
+        if records and (self._prune_cap() is not None or not self.uses_goals):
             chosen = records[-1]
         elif qualifying:
             chosen = qualifying[-1]
@@ -323,7 +358,7 @@ class CPG:
         self.progress.chosen_val_accuracy = (chosen.val_accuracy if chosen else self._evaluate(self.task, "select"))
         self.context.reporter.message(
             f"task {self.task}: chose sparsity {self.progress.chosen_sparsity:.2f} "
-            f"(val {self.progress.chosen_val_accuracy:.4f}, goal {self.goal:.4f})"
+            f"(val {self.progress.chosen_val_accuracy:.4f}, {self._goal_text()})"
         )
         self._snapshot("chosen")
         if self.task >= 2 and pruner.picking_logits(self.network) and self.config.retrain.epochs > 0:
@@ -371,29 +406,29 @@ class CPG:
         row = [self._evaluate(earlier, "test") for earlier in range(1, task + 1)]
         self.state.matrix.append(row)
         self._count_time(Stage.COMMIT)
-        result = {
-            "task": task,
-            "name": self.context.benchmark.tasks[task - 1].name,
-            "goal": self.goal,
-            "test_accuracy": row[-1],
-            "val_accuracy": self._evaluate(task, "val"),
-            "width": self.network.task(task).width,
-            "attempts": self.progress.attempts + 1,
-            "picking_only": self.progress.claimed == 0,
-            "goal_met": self.progress.goal_met,
-            "sparsity": sparsity,
-            "owned_share": pruner.owned_share(self.network).get(task, 0.0),
-            "picked_share": pruner.picked_share(self.network, task),
-            "prune": [asdict(record) for record in self.progress.prune],
-            "retrain_kept": self.progress.retrain_kept,
-            "seconds": dict(self.progress.seconds),
-        }
-        self.state.results.append(result)
+        result = TaskResult(
+            task=task,
+            name=self.context.benchmark.tasks[task - 1].name,
+            goal=self.goal,
+            test_accuracy=row[-1],
+            val_accuracy=self._evaluate(task, "val"),
+            width=self.network.task(task).width,
+            attempts=self.progress.attempts + 1,
+            picking_only=self.progress.claimed == 0,
+            goal_met=self.progress.goal_met if self.uses_goals else None,
+            sparsity=sparsity,
+            owned_share=pruner.owned_share(self.network).get(task, 0.0),
+            picked_share=pruner.picked_share(self.network, task),
+            prune=[asdict(record) for record in self.progress.prune],
+            retrain_kept=self.progress.retrain_kept,
+            seconds=dict(self.progress.seconds),
+        )
+        self.state.results.append(asdict(result))
         self.context.reporter.message(
-            f"task {task} committed: test accuracy {row[-1]:.4f} (goal {self.goal:.4f}), width {result['width']:g}, "
+            f"task {task} committed: test accuracy {row[-1]:.4f} ({self._goal_text()}), width {result.width:g}, "
             f"sparsity {sparsity:.2f}, free capacity {pruner.free_share(self.network):.2%}"
         )
-        self.context.task_committed(self.network)
+        self.context.task_committed(self.network, self.summary())
         self.state.snapshots = {}
         self.state.prune_index = 0
         self.state.progress = TaskProgress()

@@ -1,6 +1,10 @@
 """Independent training: one plain network per task. It produces the goal accuracies CPG must
 reach (`cpg baseline`) and is the upper-bound strategy of the comparison."""
 
+import time
+from dataclasses import asdict
+from typing import Any
+
 import torch
 
 from cpg import optim
@@ -8,7 +12,12 @@ from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.engine import evaluate, train_epoch
 from cpg.models import build_model
+from cpg.algorithms.context import RunContext
+from cpg.algorithms.state import RunState, Stage, TaskResult
 from cpg.algorithms.task_data import TaskData
+from cpg.classifier import Classifier, save_classifier
+from cpg.errors import UserError
+from cpg.nn.network import Factory
 from cpg.report import Reporter
 from cpg.seeding import derive_seed
 
@@ -32,3 +41,65 @@ def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, report
             report.epoch(epoch, {"loss": stats.loss, "train_acc": stats.accuracy})
     accuracies = {split: evaluate(model, data.eval_batches(split), device).accuracy for split in ("val", "test")}
     return model, accuracies
+
+class Independent:
+    """The `independent` strategy: one network per task, trained alone with the FINETUNE
+    schedule and saved as `task-K.pt` in the run folder (a plain classifier, see
+    cpg.classifier). Nothing is shared, nothing is forgotten, and it costs one network per task.
+    A run resumes at the first task whose network is not saved yet."""
+
+    name = "independent"
+    uses_goals = False
+    grows = False
+
+    def __init__(self, context: RunContext) -> None:
+        self.context = context
+        self.state = context.state
+        self.network = None
+
+    @classmethod
+    def adapt(cls, config: RunConfig) -> RunConfig:
+        if config.max_width != 1.0:
+            raise UserError(f"{cls.name} trains one network per task at width 1.0; use max_width 1.0")
+        return config
+
+    @classmethod
+    def build_network(cls, factory: Factory) -> None:
+        return None
+
+    def run(self) -> RunState:
+        context, benchmark = self.context, self.context.benchmark
+        while self.state.stage is not Stage.DONE:
+            index = self.state.task - 1
+            started = time.perf_counter()
+            model, accuracies = train_task_alone(context.config, benchmark, index, context.reporter, context.device)
+            task = benchmark.tasks[index]
+            save_classifier(context.folder.root / f"task-{index + 1}.pt", Classifier(
+                model.cpu(), context.config.arch, benchmark.input_shape, task.classes,
+                dataset=f"{benchmark.name}:{index + 1}"))
+            previous = self.state.matrix[-1] if self.state.matrix else []
+            self.state.matrix.append(previous + [accuracies["test"]])
+            self.state.results.append(asdict(TaskResult(
+                task=index + 1, name=task.name, goal=None, test_accuracy=accuracies["test"],
+                val_accuracy=accuracies["val"], owned_share=1.0,
+                seconds={"finetune": time.perf_counter() - started})))
+            context.reporter.message(f"task {index + 1} trained alone: test accuracy {accuracies['test']:.4f}")
+            context.task_committed(None, self.summary())
+            if index + 1 == len(benchmark.tasks):
+                self.state.stage = Stage.DONE
+            else:
+                self.state.task += 1
+            context.save(None, {})
+        return self.state
+
+    def summary(self) -> dict[str, Any]:
+        config, benchmark = self.context.config, self.context.benchmark
+        one_network = sum(p.numel() for p in build_model(config.arch, 2, benchmark.input_shape).parameters())
+        count = len(self.state.results)
+        return {
+            "final_width": 1.0,
+            "free_capacity": 0.0,
+            "model_size": {"parameters_one_network": one_network, "parameters": count * one_network,
+                           "relative_to_one_network": float(count)},
+            "dense_float32_bytes": 4 * count * one_network,
+        }

@@ -26,6 +26,27 @@ class PruneRecord:
 
 
 @dataclass
+class TaskResult:
+    """What results.json records of a committed task (same fields for every strategy)."""
+
+    task: int
+    name: str
+    goal: float | None
+    test_accuracy: float
+    val_accuracy: float
+    width: float = 1.0
+    attempts: int = 1
+    picking_only: bool = False
+    goal_met: bool | None = None
+    sparsity: float = 0.0
+    owned_share: float = 0.0
+    picked_share: float = 0.0
+    prune: list[dict[str, float]] = field(default_factory=list)
+    retrain_kept: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class TaskProgress:
     """The working record of the task being learned."""
 

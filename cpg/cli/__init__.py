@@ -4,6 +4,7 @@ import sys
 
 from cpg.checkpoint import CheckpointError
 from cpg.cli.baseline import add_baseline
+from cpg.cli.compare import add_compare
 from cpg.cli.parser import OneLineParser
 from cpg.cli.run import add_resume, add_run
 from cpg.cli.train import add_train
@@ -18,6 +19,7 @@ def build_parser() -> OneLineParser:
     add_resume(subparsers)
     add_baseline(subparsers)
     add_train(subparsers)
+    add_compare(subparsers)
     return parser
 
 

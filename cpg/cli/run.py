@@ -15,7 +15,7 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="learn a task sequence (resumes an existing run of the same name)")
     add_protocol_flags(parser)
     parser.add_argument("--max-width", type=float, help="largest width multiplier growth may reach (≥ 1)")
-    parser.add_argument("--strategy", help="cpg (default)")
+    parser.add_argument("--strategy", help="cpg (default), packnet, piggyback, pae, finetune, independent")
     parser.add_argument("--goal", type=float, help="one goal accuracy (0–1) for every task instead of the goal file")
     parser.add_argument("--name", help="run name: checkpoints/<name>, logs/<name>")
     parser.add_argument("--restart", action="store_true", help="discard a saved run of the same name and start over")

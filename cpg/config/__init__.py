@@ -1,6 +1,6 @@
 """Typed run configuration: schema, YAML loading, validation, epoch scaling."""
 
-from cpg.config.loading import build_config, read_yaml, to_mapping
+from cpg.config.loading import build_config, read_pipeline, read_yaml, to_mapping
 from cpg.config.scale import scale_epochs
 from cpg.config.schema import FinetuneConfig, GoalConfig, PruneConfig, RetrainConfig, RunConfig
 
@@ -11,6 +11,7 @@ __all__ = [
     "RetrainConfig",
     "RunConfig",
     "build_config",
+    "read_pipeline",
     "read_yaml",
     "scale_epochs",
     "to_mapping",

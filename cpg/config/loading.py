@@ -35,6 +35,26 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def read_pipeline(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
+    """The layers of a pipeline file: those of the file named by its `base:` key (a path
+    relative to it) first, then its own settings."""
+    path = Path(path)
+    chain: list[tuple[str, dict[str, Any]]] = []
+    seen: set[Path] = set()
+    while True:
+        if path.resolve() in seen:
+            raise UserError(f"{path}: `base:` chain loops back to itself")
+        seen.add(path.resolve())
+        data = read_yaml(path)
+        base = data.pop("base", None)
+        chain.append((str(path), data))
+        if base is None:
+            return list(reversed(chain))
+        if not isinstance(base, str):
+            raise UserError(f"{path}: base: expected the path of another pipeline file, got {_describe(base)}")
+        path = path.parent / base
+
+
 def build_config(*layers: tuple[str, Mapping[str, Any]]) -> RunConfig:
     """Defaults, then each (source name, mapping) layer in order; validated."""
     merged = to_mapping(RunConfig())

@@ -13,6 +13,7 @@ class FinetuneConfig:
     lr_steps: dict[int, float] = field(default_factory=lambda: {50: 0.1, 80: 0.01})
     mask_lr: float = 5e-4
     mask_lr_steps: dict[int, float] = field(default_factory=lambda: {50: 0.2, 70: 0.0})
+    start_from: str = "previous"  # finetune strategy: start each task from the "previous" or a "random" earlier task
 
 
 @dataclass
@@ -25,6 +26,7 @@ class PruneConfig:
     mask_lr: float = 0.0  # the picking mask is retrained after CHOOSE, not while pruning
     update_every: int = 10  # iterations between mask updates
     ramp_epochs: int = 4  # epochs of each target over which the cubic schedule runs
+    one_shot: bool = False  # prune to each target at its first iteration instead (PackNet)
 
 
 @dataclass

@@ -33,6 +33,8 @@ def validate(config: RunConfig) -> None:
     for key in ("lr_steps", "mask_lr_steps"):
         steps = getattr(config.finetune, key)
         _require(all(epoch >= 0 and factor >= 0 for epoch, factor in steps.items()), f"finetune.{key}", "epochs and factors must not be negative")
+    _require(config.finetune.start_from in ("previous", "random"), "finetune.start_from",
+             f"must be 'previous' or 'random', got {config.finetune.start_from!r}")
     targets = config.prune.targets
     _require(all(0 < target < 1 for target in targets), "prune.targets", "every target sparsity must be in (0, 1)")
     _require(all(a < b for a, b in zip(targets, targets[1:])), "prune.targets", "targets must increase")

@@ -37,6 +37,17 @@ def convert(model: nn.Module, head: str | None = None) -> nn.Module:
     return model
 
 
+def convert_head(model: nn.Module, head: str | None = None) -> nn.Module:
+    """Replace only the classifier by per-task heads: every other layer stays shared by all
+    tasks and unprotected (the finetuning baseline). Returns `model`."""
+    head = head or find_head(model)
+    module = dict(model.named_modules()).get(head)
+    if not isinstance(module, nn.Linear):
+        raise UserError(f"{type(model).__name__} has no linear layer named {head!r} to use as the head")
+    _set_submodule(model, head, _replacement(module, is_head=True))
+    return model
+
+
 def _check_fully_converted(model: nn.Module) -> None:
     """Refuse layers with weights that have no task-aware version: every task would train
     them, and earlier tasks would be forgotten."""

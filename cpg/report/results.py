@@ -15,7 +15,24 @@ def dense_parameter_count(network: TaskNetwork, width: float) -> int:
     return sum(p.numel() for p in network.factory(width).parameters())
 
 
-def build_results(config: RunConfig, benchmark_name: str, network: TaskNetwork, task_results: list[dict[str, Any]], matrix: list[list[float]],
+def network_summary(network: TaskNetwork, networks: int = 1) -> dict[str, Any]:
+    """Width, free capacity and size of what a strategy keeps: `networks` copies of `network`."""
+    one_network = dense_parameter_count(network, 1.0)
+    final = dense_parameter_count(network, network.width)
+    return {
+        "final_width": network.width,
+        "free_capacity": pruner.free_share(network),
+        "model_size": {
+            "parameters_one_network": one_network,
+            "parameters": networks * final,
+            "relative_to_one_network": networks * final / one_network if one_network else float(networks),
+        },
+        "dense_float32_bytes": 4 * final,
+    }
+
+
+def build_results(config: RunConfig, benchmark_name: str, summary: dict[str, Any],
+                  task_results: list[dict[str, Any]], matrix: list[list[float]],
                   wall_seconds: float, checkpoint_bytes: int | None) -> dict[str, Any]:
     final = final_accuracies(matrix)
     forgotten = forgetting(matrix)
@@ -27,8 +44,6 @@ def build_results(config: RunConfig, benchmark_name: str, network: TaskNetwork, 
             "accuracy_at_commit": result["test_accuracy"],
             "forgetting": forgotten[index] if index < len(forgotten) else 0.0,
         })
-    one_network = dense_parameter_count(network, 1.0)
-    final_width = dense_parameter_count(network, network.width)
     stage_seconds: dict[str, float] = {}
     for result in task_results:
         for stage, seconds in result.get("seconds", {}).items():
@@ -39,21 +54,14 @@ def build_results(config: RunConfig, benchmark_name: str, network: TaskNetwork, 
         "arch": config.arch,
         "seed": config.seed,
         "max_width": config.max_width,
-        "final_width": network.width,
         "select_on": config.select_on,
         "tasks": tasks,
         "accuracy_matrix": matrix,
         "average_accuracy": average_accuracy(matrix),
         "forgetting": forgotten,
         "backward_transfer": backward_transfer(matrix),
-        "free_capacity": pruner.free_share(network),
-        "model_size": {
-            "parameters_one_network": one_network,
-            "parameters_final_width": final_width,
-            "relative_to_one_network": final_width / one_network,
-        },
+        **summary,
         "checkpoint_bytes": checkpoint_bytes,
-        "dense_float32_bytes": 4 * final_width,
         "wall_time_seconds": wall_seconds,
         "seconds_per_stage": stage_seconds,
     }

@@ -1,0 +1,98 @@
+"""The strategies CPG is compared with, run by the same engine, and `cpg compare`."""
+
+import json
+
+import pytest
+import torch
+
+from cpg.algorithms.context import RunContext
+from cpg.classifier import load_classifier
+from cpg.cli import main
+from cpg.runner import execute
+
+HARD = {"num_tasks": 3, "classes_per_task": 4, "train_per_class": 30, "test_per_class": 15, "image_size": 8,
+        "channels": 1, "difficulty": 0.6}
+
+
+def weights_at_commits(monkeypatch) -> list[dict[str, torch.Tensor]]:
+    """Shared weights and ownership of every Sharable layer right after each commit."""
+    records: list[dict[str, torch.Tensor]] = []
+    original = RunContext.task_committed
+
+    def record(self, network, summary):
+        if network is not None:
+            records.append({name: value.detach().clone() for name, value in network.state_dict().items()
+                            if name.endswith((".weight", ".ownership")) and ".heads." not in name and ".norms." not in name})
+        original(self, network, summary)
+
+    monkeypatch.setattr(RunContext, "task_committed", record)
+    return records
+
+
+def run(quick_config, quiet, strategy, **overrides):
+    config = quick_config(strategy=strategy, name=strategy, benchmark_options=HARD, **overrides)
+    return execute(config, console=quiet)
+
+
+def test_piggyback_never_changes_the_shared_weights_after_task_one(quick_config, quiet, monkeypatch):
+    records = weights_at_commits(monkeypatch)
+    results = run(quick_config, quiet, "piggyback")
+    assert [task["picking_only"] for task in results["tasks"]] == [False, True, True]
+    for key, value in records[0].items():
+        assert torch.equal(records[-1][key], value), key
+    assert results["forgetting"] == [0.0, 0.0, 0.0]
+
+
+def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet, monkeypatch):
+    records = weights_at_commits(monkeypatch)
+    results = run(quick_config, quiet, "packnet", prune={"targets": [0.6], "one_shot": True, "epochs": 2})
+    final = records[-1]
+    for task, snapshot in enumerate(records[:-1], start=1):
+        for key in (k for k in snapshot if k.endswith(".weight")):
+            owned = snapshot[key.replace(".weight", ".ownership")] == task
+            assert torch.equal(final[key][owned], snapshot[key][owned]), (task, key)
+    assert [round(task["sparsity"], 1) for task in results["tasks"]] == [0.6, 0.6, 0.6]
+    assert results["forgetting"] == [0.0, 0.0, 0.0]
+
+
+def test_finetune_changes_earlier_weights_and_forgets(quick_config, quiet, monkeypatch):
+    results = run(quick_config, quiet, "finetune", finetune={"epochs": 6})
+    assert max(results["forgetting"]) > 0
+    assert results["backward_transfer"] < 0
+
+
+def test_pae_reuses_everything_and_forgets_nothing(quick_config, quiet):
+    results = run(quick_config, quiet, "pae", max_width=1.5, goal={"train_accuracy": 1.0})
+    assert results["final_width"] == 1.5
+    assert all(task["picked_share"] in (0.0, 1.0) for task in results["tasks"])
+    assert results["tasks"][1]["picked_share"] == 1.0
+    assert results["forgetting"] == [0.0, 0.0, 0.0]
+
+
+def test_independent_is_one_network_per_task(quick_config, quiet, tmp_path):
+    results = run(quick_config, quiet, "independent")
+    assert results["model_size"]["relative_to_one_network"] == 3.0
+    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    classifier = load_classifier(tmp_path / "checkpoints" / "independent" / "task-2.pt")
+    assert len(classifier.classes) == 4
+
+
+def test_strategies_that_cannot_grow_refuse_a_larger_width(quick_config, quiet):
+    from cpg.errors import UserError
+
+    with pytest.raises(UserError, match="packnet does not grow"):
+        run(quick_config, quiet, "packnet", max_width=1.5)
+
+
+def test_compare_prints_one_row_per_run_and_refuses_mixed_benchmarks(quick_config, quiet, tmp_path, capsys):
+    run(quick_config, quiet, "piggyback")
+    run(quick_config, quiet, "independent")
+    folders = [str(tmp_path / "checkpoints" / name) for name in ("piggyback", "independent")]
+    assert main(["compare", *folders, "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| piggyback | piggyback |" in out and "| independent | independent |" in out
+    other = tmp_path / "other.json"
+    document = json.loads((tmp_path / "checkpoints" / "piggyback" / "results.json").read_text())
+    other.write_text(json.dumps({**document, "benchmark": "digits-5"}))
+    assert main(["compare", folders[0], str(other)]) == 2
+    assert "different benchmarks" in capsys.readouterr().err

@@ -87,3 +87,21 @@ def test_results_json_has_the_documented_fields(quick_config, quiet):
         for key in ("goal", "final_accuracy", "forgetting", "sparsity", "owned_share", "width", "seconds"):
             assert key in task
         assert {"finetune", "prune", "choose", "commit"} <= set(task["seconds"])
+
+
+def test_retrain_trains_the_picking_mask_frozen_during_pruning(quick_config, quiet, monkeypatch):
+    from cpg.algorithms.cpg import CPG
+
+    trained = []
+    original = CPG._optimizers
+
+    def spy(self, lr, mask_lr):
+        optimizers = original(self, lr, mask_lr)
+        if self.state.stage.value == "retrain":
+            trained.append(all(p.requires_grad for opt in optimizers[1:] for group in opt.param_groups for p in group["params"])
+                           and len(optimizers) == 2)
+        return optimizers
+
+    monkeypatch.setattr(CPG, "_optimizers", spy)
+    execute(quick_config(), console=quiet)
+    assert trained and all(trained)

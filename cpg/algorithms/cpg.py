@@ -178,11 +178,10 @@ class CPG:
         saved at the last epoch is restored when resuming inside a stage."""
         optimizers = [optim.sgd(self._trained_weights(), lr, self.config.momentum, self._optimizer_weight_decay())]
         picks = pruner.picking_logits(self.network)
+        for logits in picks:
+            logits.requires_grad_(mask_lr > 0)  # a frozen mask costs no gradient
         if picks and mask_lr > 0:
             optimizers.append(optim.adam(picks, mask_lr))
-        else:
-            for logits in picks:
-                logits.requires_grad_(False)
         if self._optimizer_state:
             for optimizer, saved in zip(optimizers, self._optimizer_state.get("list", [])):
                 optimizer.load_state_dict(saved)

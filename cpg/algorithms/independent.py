@@ -6,11 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from cpg import optim
 from cpg.config import RunConfig
 from cpg.data import Benchmark
-from cpg.engine import evaluate, train_epoch
+from cpg.engine import LossFn, evaluate, train_epoch
 from cpg.models import build_model
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.state import RunState, Stage, TaskResult
@@ -23,11 +24,13 @@ from cpg.seeding import derive_seed
 
 
 def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, reporter: Reporter,
-                     device: torch.device) -> tuple[torch.nn.Module, dict[str, float]]:
-    """Train a fresh network at width 1.0 on task `index` (0-based) with the FINETUNE schedule;
-    returns it and its final val and test accuracies."""
+                     device: torch.device, *, balanced: bool = False,
+                     loss_fn: LossFn = F.cross_entropy) -> tuple[torch.nn.Module, dict[str, float]]:
+    """Train a fresh network at width 1.0 on task `index` (0-based) with the FINETUNE schedule,
+    drawing class-balanced batches when `balanced`; returns it and its final val and test
+    accuracies."""
     task = benchmark.tasks[index]
-    data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on)
+    data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on, balanced)
     torch.manual_seed(derive_seed(config.seed, "independent", index))
     model = build_model(config.arch, task.num_classes, benchmark.input_shape).to(device)
     settings = config.finetune
@@ -37,10 +40,12 @@ def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, report
         for epoch in range(settings.epochs):
             optim.set_lr(optimizer, optim.stepped_lr(settings.lr, settings.lr_steps, epoch))
             torch.manual_seed(derive_seed(config.seed, "independent-step", index, epoch))
-            stats = train_epoch(model, data.train_batches("independent", index, epoch), [optimizer], device)
+            stats = train_epoch(model, data.train_batches("independent", index, epoch), [optimizer], device,
+                                loss_fn=loss_fn)
             report.epoch(epoch, {"loss": stats.loss, "train_acc": stats.accuracy})
     accuracies = {split: evaluate(model, data.eval_batches(split), device).accuracy for split in ("val", "test")}
     return model, accuracies
+
 
 class Independent:
     """The `independent` strategy: one network per task, trained alone with the FINETUNE

@@ -5,6 +5,7 @@ import sys
 from cpg.checkpoint import CheckpointError
 from cpg.cli.baseline import add_baseline
 from cpg.cli.compare import add_compare
+from cpg.cli.doctor import add_doctor
 from cpg.cli.parser import OneLineParser
 from cpg.cli.run import add_resume, add_run
 from cpg.cli.train import add_train
@@ -20,6 +21,7 @@ def build_parser() -> OneLineParser:
     add_baseline(subparsers)
     add_train(subparsers)
     add_compare(subparsers)
+    add_doctor(subparsers)
     return parser
 
 

@@ -1,6 +1,7 @@
 """`cpg train`: a plain classifier on one task, saved for SeaM and Model Doctor."""
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from cpg.algorithms.independent import train_task_alone
@@ -9,7 +10,9 @@ from cpg.classifier import Classifier, save_classifier
 from cpg.cli.parser import overrides
 from cpg.cli.pipelines import resolve_config
 from cpg.config import scale_epochs
+from cpg.data.long_tail import OPTION as IMBALANCE
 from cpg.errors import UserError
+from cpg.losses import focal_loss
 from cpg.report import ConsoleReport, Reporter
 from cpg.runner import check_names, load_benchmark
 
@@ -28,6 +31,9 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data-root")
     parser.add_argument("--download", action="store_true", default=None)
     parser.add_argument("--no-verify-checksums", dest="verify_checksums", action="store_false", default=None)
+    parser.add_argument("--imbalance", type=float, help="make the training split long-tailed with ratio ρ ≥ 1")
+    parser.add_argument("--balanced-sampling", action="store_true", help="class-balanced batches (long-tailed data)")
+    parser.add_argument("--focal-gamma", type=float, default=0.0, help="focal loss with this γ (0: cross-entropy)")
     parser.add_argument("-o", "--output", help="file to write (default: checkpoints/classifiers/<dataset>-<arch>.pt)")
     parser.add_argument("--quiet", action="store_true")
     parser.set_defaults(handler=train, tasks=None, select_on=None)
@@ -40,13 +46,18 @@ def train(args: argparse.Namespace) -> int:
     if finetune:
         flags["finetune"] = finetune
     config = resolve_config(args.config, args.dataset, flags)
+    if args.imbalance is not None:
+        config = dataclasses.replace(config, benchmark_options={**config.benchmark_options, IMBALANCE: args.imbalance})
+    if args.focal_gamma < 0:
+        raise UserError(f"--focal-gamma must not be negative, got {args.focal_gamma}")
     check_names(config)
     benchmark = load_benchmark(config)
     if not 1 <= args.task <= len(benchmark.tasks):
         raise UserError(f"--task {args.task}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
     console = ConsoleReport(quiet=args.quiet)
     model, accuracies = train_task_alone(scale_epochs(config), benchmark, args.task - 1, Reporter(console),
-                                         resolve_device(config.device))
+                                         resolve_device(config.device), balanced=args.balanced_sampling,
+                                         loss_fn=focal_loss(args.focal_gamma))
     task = benchmark.tasks[args.task - 1]
     path = Path(args.output or f"{config.checkpoint_dir}/classifiers/{benchmark.name}-{config.arch}.pt")
     save_classifier(path, Classifier(model.cpu(), config.arch, benchmark.input_shape, task.classes,

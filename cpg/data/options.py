@@ -7,6 +7,9 @@ from typing import Any
 
 from cpg.errors import UserError
 
+GENERIC_OPTIONS: tuple[str, ...] = ("imbalance",)
+"""Options every benchmark takes, handled in `cpg.data.registry`."""
+
 
 def resolve_options(
     benchmark: str, given: Mapping[str, Any] | None, defaults: Mapping[str, Any]
@@ -15,7 +18,7 @@ def resolve_options(
     given = dict(given or {})
     for key in given:
         if key not in defaults:
-            accepted = ", ".join(defaults) or "none"
+            accepted = ", ".join([*defaults, *GENERIC_OPTIONS])
             raise UserError(
                 f"benchmark {benchmark!r} has no option {key!r} (accepted options: {accepted})"
             )

@@ -1,0 +1,81 @@
+"""Choosing the layer Model Doctor examines and reading its output during a forward pass."""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from torch import Tensor, nn
+
+from cpg.errors import UserError
+from cpg.nn import TaskHead
+
+_SHOWN = 12
+
+
+def diagnosable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Conv and linear layers in registration order, without the per-task heads."""
+    inside_heads = {id(sub) for module in model.modules() if isinstance(module, TaskHead) for sub in module.modules()}
+    return [
+        (name, module) for name, module in model.named_modules()
+        if isinstance(module, (nn.Conv2d, nn.Linear)) and id(module) not in inside_heads
+    ]
+
+
+def resolve_layer(model: nn.Module, name: str | None) -> tuple[str, nn.Module]:
+    """The layer called `name`, or the last conv layer when `name` is None."""
+    layers = diagnosable_layers(model)
+    if name is None:
+        convs = [(layer_name, layer) for layer_name, layer in layers if isinstance(layer, nn.Conv2d)]
+        if not convs:
+            raise UserError(f"{type(model).__name__} has no conv layer; name a linear layer to examine with --layer")
+        return convs[-1]
+    found = dict(layers)
+    if name not in found:
+        names = [layer_name for layer_name, _ in layers]
+        shown = ", ".join(names[:_SHOWN] + (["…", names[-1]] if len(names) > _SHOWN else []))
+        raise UserError(f"{type(model).__name__} has no conv or linear layer named {name!r}; choose one of: {shown}")
+    return name, found[name]
+
+
+def output_channels(layer: nn.Module) -> int:
+    return layer.out_channels if isinstance(layer, nn.Conv2d) else layer.out_features
+
+
+class LayerTap:
+    """Keeps the output of `layer` from the latest forward pass in `output`, while entered.
+
+    The rest of the network receives a copy, so an in-place operation after the layer (a
+    `ReLU(inplace=True)`) cannot overwrite the tensor gradients are taken with respect to. With
+    `detach`, the output starts a new graph: gradients w.r.t. it never reach earlier layers.
+    """
+
+    def __init__(self, layer: nn.Module, detach: bool = False) -> None:
+        self.layer = layer
+        self.detach = detach
+        self.output: Tensor | None = None
+        self._handle: Any = None
+
+    def __enter__(self) -> "LayerTap":
+        self._handle = self.layer.register_forward_hook(self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.remove()
+        self.output = None
+
+    def _record(self, module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> Tensor:
+        self.output = output.detach().requires_grad_() if self.detach else output
+        return self.output.clone()
+
+
+@contextmanager
+def frozen(parameters: Iterable[nn.Parameter]) -> Iterator[None]:
+    """None of `parameters` requires a gradient inside the block; afterwards each is as it was."""
+    parameters = [parameter for parameter in parameters if parameter.requires_grad]
+    for parameter in parameters:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter in parameters:
+            parameter.requires_grad_(True)

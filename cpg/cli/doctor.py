@@ -1,0 +1,173 @@
+"""`cpg doctor diagnose` and `cpg doctor treat`: Model Doctor on a classifier from `cpg train`."""
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import torch
+
+from cpg.algorithms.doctor import Diagnosis, diagnose, load_diagnosis, save_diagnosis, treat_classifier
+from cpg.algorithms.task_data import TaskData, resolve_device
+from cpg.classifier import Classifier, load_classifier, save_classifier
+from cpg.cli.pipelines import resolve_config
+from cpg.config import RunConfig
+from cpg.config.doctor import SIGNALS, DoctorConfig, check_doctor
+from cpg.data import Task
+from cpg.data.long_tail import OPTION as IMBALANCE
+from cpg.data.long_tail import split_long_tail_name
+from cpg.engine import evaluate
+from cpg.errors import UserError
+from cpg.report import ConsoleReport, Reporter
+from cpg.report.png import heatmap_png
+from cpg.runner import load_benchmark
+from cpg.seeding import derive_seed
+
+DIAGNOSIS_FLAGS = ("layer", "images_per_class", "signal", "threshold")
+TREATMENT_FLAGS = ("alpha", "epochs", "lr", "focal_gamma", "balanced_sampling")
+
+
+def add_doctor(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("doctor", help="Model Doctor: diagnose and treat a trained classifier")
+    actions = parser.add_subparsers(dest="doctor_command", required=True, parser_class=type(parser))
+    diagnose_parser = actions.add_parser("diagnose", help="find the channels each class relies on")
+    _data_flags(diagnose_parser)
+    _diagnosis_flags(diagnose_parser)
+    diagnose_parser.add_argument("-o", "--output", help="diagnosis file (default: <classifier>-diagnosis.pt)")
+    diagnose_parser.add_argument("--plot", nargs="?", const="", metavar="PNG",
+                                 help="also write a class × channel heatmap (default: <diagnosis>.png)")
+    diagnose_parser.set_defaults(handler=run_diagnose)
+    treat_parser = actions.add_parser("treat", help="fine-tune with the channel loss, keep the best epoch")
+    _data_flags(treat_parser)
+    _diagnosis_flags(treat_parser)
+    treat_parser.add_argument("--diagnosis", help="diagnosis file to treat with (default: diagnose first)")
+    treat_parser.add_argument("--alpha", type=float, help="weight of the channel loss (default 10)")
+    treat_parser.add_argument("--epochs", type=int, help="treatment epochs (default 20)")
+    treat_parser.add_argument("--lr", type=float, help="initial SGD learning rate, cosine-annealed (default 0.01)")
+    treat_parser.add_argument("--focal-gamma", type=float, help="focal loss instead of cross-entropy (γ > 0)")
+    treat_parser.add_argument("--balanced-sampling", action="store_true", default=None,
+                              help="class-balanced batches (long-tailed data)")
+    treat_parser.add_argument("-o", "--output", help="treated classifier (default: <classifier>-treated.pt)")
+    treat_parser.set_defaults(handler=run_treat)
+
+
+def _data_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("classifier", help="classifier file written by `cpg train`")
+    parser.add_argument("--dataset", help="benchmark of its training data (default: the one it was trained on)")
+    parser.add_argument("--task", type=int, help="task of the benchmark (1-based; default: the one it was trained on)")
+    parser.add_argument("--imbalance", type=float, help="long-tailed version of the benchmark with this ratio ρ")
+    parser.add_argument("--config", help="pipeline YAML for batch sizes, momentum and weight decay")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--device")
+    parser.add_argument("--data-root")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def _diagnosis_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--layer", help="conv or linear layer by module name (default: the last conv)")
+    parser.add_argument("--images-per-class", type=int, help="most confident correct training images per class (50)")
+    parser.add_argument("--signal", choices=[signal.replace("_", "-") for signal in SIGNALS],
+                        help="relevance summed per channel (default gradient: ReLU of the class score's gradient)")
+    parser.add_argument("--threshold", type=float, help="normalised relevance a class's channel reaches (0.2)")
+
+
+def run_diagnose(args: argparse.Namespace) -> int:
+    classifier, config, task = _load(args)
+    settings = _settings(args, DIAGNOSIS_FLAGS)
+    diagnosis = _diagnose(classifier, config, task, settings)
+    output = Path(args.output) if args.output else _beside(args.classifier, "-diagnosis.pt")
+    save_diagnosis(output, diagnosis, task.classes)
+    console = ConsoleReport(quiet=args.quiet)
+    counts = diagnosis.masks.sum(dim=1).tolist()
+    console.console.print(f"{diagnosis.layer}: channels per class {counts} of {diagnosis.masks.shape[1]}  -> {output}")
+    if args.plot is not None:
+        plot = Path(args.plot) if args.plot else output.with_suffix(".png")
+        title = (f"{Path(args.classifier).name} · {diagnosis.layer} · {diagnosis.signal} · "
+                 f"normalised relevance (mask: >= {diagnosis.threshold:g})")
+        heatmap_png(plot, diagnosis.relevance.numpy(), list(task.classes), title=title, value_range=(0.0, 1.0))
+        console.console.print(f"heatmap -> {plot}")
+    return 0
+
+
+def run_treat(args: argparse.Namespace) -> int:
+    classifier, config, task = _load(args)
+    settings = _settings(args, DIAGNOSIS_FLAGS + TREATMENT_FLAGS)
+    if args.diagnosis:
+        conflicting = [flag for flag in ("layer", "images_per_class", "signal") if getattr(args, flag) is not None]
+        if conflicting:
+            raise UserError(f"--{conflicting[0].replace('_', '-')} applies to a new diagnosis, not to --diagnosis "
+                            f"{args.diagnosis}; drop one of the two")
+        diagnosis, classes = load_diagnosis(args.diagnosis)
+        if classes != task.classes:
+            raise UserError(f"{args.diagnosis} was made for classes {list(classes)}, not {list(task.classes)}")
+        if args.threshold is not None:
+            diagnosis = dataclasses.replace(diagnosis, threshold=settings.threshold)
+    else:
+        diagnosis = _diagnose(classifier, config, task, settings)
+    device = resolve_device(config.device)
+    data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on,
+                    settings.balanced_sampling)
+    model = classifier.model.to(device)
+    before = {split: evaluate(model, data.eval_batches(split), device).accuracy for split in ("val", "test")}
+    console = ConsoleReport(quiet=args.quiet)
+    torch.manual_seed(derive_seed(config.seed, "doctor"))
+    with Reporter(console).stage(1, f"{task.name} · doctor ({diagnosis.layer}, α {settings.alpha:g})", "doctor",
+                                 settings.epochs) as report:
+        result = treat_classifier(model, diagnosis, data, settings, device, config.momentum, config.weight_decay,
+                                  report)
+    after = evaluate(model, data.eval_batches("test"), device).accuracy
+    output = Path(args.output) if args.output else _beside(args.classifier, "-treated.pt")
+    save_classifier(output, dataclasses.replace(classifier, model=model.cpu()))
+    save_diagnosis(output.with_name(f"{output.stem}-diagnosis.pt"), diagnosis, task.classes)
+    console.console.print(
+        f"{task.name}: val {before['val'] * 100:.2f}% -> {result.best_accuracy * 100:.2f}% "
+        f"(epoch {result.best_epoch}), test {before['test'] * 100:.2f}% -> {after * 100:.2f}%  -> {output}"
+    )
+    return 0
+
+
+def _load(args: argparse.Namespace) -> tuple[Classifier, RunConfig, Task]:
+    """The classifier, the settings its data is read with, and the task it classifies."""
+    classifier = load_classifier(args.classifier)
+    if args.dataset:
+        name, ratio, number = args.dataset, None, 1
+    else:
+        trained_on, _, trained_task = classifier.dataset.rpartition(":")
+        name, ratio = split_long_tail_name(trained_on)
+        number = int(trained_task) if trained_task.isdigit() else 1
+        if not name:
+            raise UserError(f"{args.classifier} does not say what data it was trained on; pass --dataset and --task")
+    number = args.task if args.task is not None else number
+    ratio = args.imbalance if args.imbalance is not None else ratio
+    flags = {key: value for key, value in (("seed", args.seed), ("device", args.device), ("data_root", args.data_root))
+             if value is not None}
+    config = resolve_config(args.config, name, {"tasks": name, **flags})
+    if ratio is not None:
+        config = dataclasses.replace(config, benchmark_options={**config.benchmark_options, IMBALANCE: ratio})
+    benchmark = load_benchmark(config)
+    if not 1 <= number <= len(benchmark.tasks):
+        raise UserError(f"--task {number}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
+    task = benchmark.tasks[number - 1]
+    if task.classes != classifier.classes:
+        raise UserError(f"{args.classifier} classifies {list(classifier.classes)[:5]}…, but task {number} of "
+                        f"{benchmark.name} has classes {list(task.classes)[:5]}…; "
+                        "pass the --dataset and --task it was trained on")
+    return classifier, config, task
+
+
+def _settings(args: argparse.Namespace, flags: tuple[str, ...]) -> DoctorConfig:
+    given = {flag: getattr(args, flag) for flag in flags if getattr(args, flag, None) is not None}
+    if "signal" in given:
+        given["signal"] = given["signal"].replace("-", "_")
+    settings = dataclasses.replace(DoctorConfig(), **given)
+    check_doctor(settings, where=lambda field: "--" + field.replace("_", "-"))
+    return settings
+
+
+def _diagnose(classifier: Classifier, config: RunConfig, task: Task, settings: DoctorConfig) -> Diagnosis:
+    device = resolve_device(config.device)
+    return diagnose(classifier.model.to(device), task.train, task.num_classes, settings, device, config.eval_batch_size)
+
+
+def _beside(path: str, suffix: str) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + suffix)

@@ -1,0 +1,108 @@
+import dataclasses
+
+import pytest
+import torch
+
+from cpg import optim, pruner
+from cpg.algorithms.doctor import diagnose, treat_classifier, treat_learning_task
+from cpg.algorithms.task_data import TaskData
+from cpg.config.doctor import DoctorConfig
+from cpg.data import build_benchmark
+from cpg.engine import evaluate, train_epoch
+from cpg.models import model_factory
+from cpg.nn import Reuse, TaskNetwork
+from tests.fixtures.doctor import CPU, digits_data, digits_task, trained_digits_model
+
+SHORT = DoctorConfig(epochs=2, images_per_class=10)
+
+
+def treated(settings: DoctorConfig, freeze: str | None = None):
+    model = trained_digits_model()
+    if freeze is not None:
+        model.get_submodule(freeze).weight.requires_grad_(False)
+    start = {name: value.clone() for name, value in model.named_parameters()}
+    diagnosis = diagnose(model, digits_task().train, 10, settings, CPU)
+    result = treat_classifier(model, diagnosis, digits_data(), settings, CPU)
+    return model, start, result
+
+
+def test_plain_treatment_trains_only_trainable_parameters_and_keeps_the_best_epoch():
+    model, start, result = treated(SHORT, freeze="features.0")
+    changed = {name for name, value in model.named_parameters() if not torch.equal(value, start[name])}
+    assert "features.0.weight" not in changed
+    assert changed == set(start) - {"features.0.weight"}
+    vals = [epoch["val_acc"] for epoch in result.history]
+    assert len(vals) == SHORT.epochs and result.best_accuracy == max(vals)
+    assert result.best_epoch == vals.index(max(vals)) + 1
+    assert evaluate(model, digits_data().eval_batches("val"), CPU).accuracy == result.best_accuracy
+    assert result.history[0]["channel_loss"] > 0
+
+
+def test_the_channel_loss_changes_the_outcome():
+    plain, _, _ = treated(dataclasses.replace(SHORT, alpha=0.0, epochs=1))
+    doctored, _, _ = treated(dataclasses.replace(SHORT, epochs=1))
+    assert not torch.equal(plain.head.weight, doctored.head.weight)
+
+
+def learn_task(network: TaskNetwork, task_data: TaskData, epochs: int = 2) -> int:
+    number = network.add_task(task_data.task.num_classes)
+    pruner.claim_free_weights(network, number)
+    pruner.begin_learning(network, number, Reuse.PICK)
+    network.use_task(number)
+    optimizers = [optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, number), 0.05, 0.9)]
+    if pruner.picking_logits(network):
+        optimizers.append(optim.adam(pruner.picking_logits(network), 5e-3))
+    for epoch in range(epochs):
+        train_epoch(network, task_data.train_batches(number, epoch), optimizers, CPU)
+    return number
+
+
+@pytest.mark.parametrize("mask_lr", [0.0, 1e-2])
+def test_inside_cpg_only_the_learning_task_changes_and_earlier_logits_are_equal(mask_lr):
+    torch.manual_seed(0)
+    tasks = build_benchmark("digits-5").tasks
+    network = TaskNetwork.build(model_factory("small_cnn", (1, 8, 8)))
+    first = learn_task(network, TaskData(tasks[0], 32, 256, 0))
+    pruner.MagnitudePruner(network, first).prune_to(0.5)
+    pruner.commit(network, first)
+    images = tasks[0].test.__getitems__(range(len(tasks[0].test)))[0]
+    network.eval()
+    network.use_task(first)
+    with torch.no_grad():
+        before = network(images)
+    second = learn_task(network, TaskData(tasks[1], 32, 256, 0))
+    pruner.set_weight_decay(network, 4e-5)
+    state = {key: value.clone() for key, value in network.state_dict().items() if isinstance(value, torch.Tensor)}
+    settings = dataclasses.replace(SHORT, mask_lr=mask_lr)
+    outcome = treat_learning_task(network, second, TaskData(tasks[1], 32, 256, 0), settings, CPU)
+    assert outcome.diagnosis.masks.shape == (2, 64) and 1 <= outcome.treatment.best_epoch <= settings.epochs
+    network.eval()
+    network.use_task(first)
+    with torch.no_grad():
+        assert torch.equal(network(images), before)
+    changed = {key for key, value in network.state_dict().items() if isinstance(value, torch.Tensor)
+               and not torch.equal(value, state[key])}
+    own = {key for key in changed if ".norms.2." in key or ".heads.2." in key or key.endswith("task_bias.2")}
+    shared = {key for key in changed if key.endswith(".weight") and key not in own}
+    picks = {key for key in changed if key.endswith(".pick")}
+    assert changed == own | shared | picks and own and shared
+    assert bool(picks) == (mask_lr > 0)
+    for name, layer in network.sharable_layers():
+        key = f"body.{name}"
+        assert torch.equal(layer.ownership, state[f"{key}.ownership"])
+        untouched = layer.ownership != second
+        assert torch.equal(layer.weight[untouched], state[f"{key}.weight"][untouched])
+        if layer.pick is not None:
+            assert torch.equal(layer.pick[layer.ownership != first], state[f"{key}.pick"][layer.ownership != first])
+    assert all(logits.requires_grad for logits in pruner.picking_logits(network))
+
+
+def test_the_stage_refuses_a_committed_task():
+    network = TaskNetwork.build(model_factory("small_cnn", (1, 8, 8)))
+    task = build_benchmark("digits-5").tasks[0]
+    number = network.add_task(2)
+    pruner.claim_free_weights(network, number)
+    pruner.begin_learning(network, number, Reuse.PICK)
+    pruner.commit(network, number)
+    with pytest.raises(RuntimeError, match="not being learned"):
+        treat_learning_task(network, number, TaskData(task, 32, 256, 0), SHORT, CPU)

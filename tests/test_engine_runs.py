@@ -105,3 +105,17 @@ def test_retrain_trains_the_picking_mask_frozen_during_pruning(quick_config, qui
     monkeypatch.setattr(CPG, "_optimizers", spy)
     execute(quick_config(), console=quiet)
     assert trained and all(trained)
+
+
+def test_doctor_stage_inside_cpg_keeps_zero_forgetting(quick_config, quiet, monkeypatch, tmp_path):
+    records, batch = committed_logits(monkeypatch)
+    config = quick_config(doctor={"enabled": True, "epochs": 2, "images_per_class": 5, "alpha": 1.0})
+    results = execute(config, console=quiet)
+    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    for row in records:
+        for task, logits in row.items():
+            assert torch.equal(records[-1][task], logits)
+    for task in results["tasks"]:
+        assert set(task["doctor"]) == {"start_accuracy", "best_accuracy", "kept"}
+        assert "doctor" in task["seconds"]
+    assert (tmp_path / "checkpoints" / "run" / "doctor-task-2.pt").is_file()

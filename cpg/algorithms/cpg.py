@@ -1,6 +1,6 @@
 """Compacting, Picking and Growing as one in-process state machine (DESIGN.md §4).
 
-    START → FINETUNE ─(goal missed, width < max)→ GROW → FINETUNE …
+    START → FINETUNE [→ DOCTOR] ─(goal missed, width < max)→ GROW → FINETUNE …
             FINETUNE ─(no free weight: picking only)→ COMMIT
             FINETUNE → PRUNE (target by target) → CHOOSE → RETRAIN → COMMIT → next task
 
@@ -16,6 +16,7 @@ import torch
 
 from cpg import optim, pruner
 from cpg.algorithms.context import RunContext
+from cpg.algorithms.doctor import save_diagnosis, treat_learning_task
 from cpg.algorithms.state import PruneRecord, RunState, Stage, TaskProgress, TaskResult
 from cpg.algorithms.task_data import TaskData
 from cpg.config import RunConfig
@@ -91,6 +92,7 @@ class CPG:
             pruner.begin_learning(self.network, self.state.task, self.reuse)
         handlers = {
             Stage.FINETUNE: self._finetune,
+            Stage.DOCTOR: self._doctor,
             Stage.GROW: self._grow,
             Stage.PRUNE: self._prune,
             Stage.CHOOSE: self._choose,
@@ -262,8 +264,39 @@ class CPG:
                 })
                 self.state.epoch = epoch + 1
                 self._save_epoch(optimizers)
+        self._check_goal()
+        return Stage.DOCTOR if self.config.doctor.enabled else self._after_finetune()
+
+    def _check_goal(self) -> None:
         self.progress.goal_met = (self.progress.finetune_train_accuracy > self.config.goal.train_accuracy
                                   and self._meets_goal(self.progress.finetune_val_accuracy))
+
+    # DOCTOR --------------------------------------------------------------------------------
+
+    def _doctor(self) -> Stage:
+        """Model Doctor on the task being learned (`doctor.enabled`). Sharable layers confine it
+        to what the task may change; the treated weights are kept only if they beat the
+        finetuned ones on the selection split."""
+        self._snapshot("before_doctor")
+        pruner.set_weight_decay(self.network, self.config.weight_decay)
+        settings = self.config.doctor
+        with self.context.reporter.stage(self.task, self._title("doctor"), "doctor", settings.epochs) as report:
+            outcome = treat_learning_task(self.network, self.task, self._data(self.task), settings,
+                                          self.context.device, self.config.momentum, report)
+        treatment = outcome.treatment
+        kept = treatment.best_accuracy > treatment.start_accuracy
+        if kept:
+            self.progress.finetune_val_accuracy = treatment.best_accuracy
+        else:
+            self._restore("before_doctor")
+        self.progress.doctor = {"start_accuracy": treatment.start_accuracy, "best_accuracy": treatment.best_accuracy,
+                                "kept": kept}
+        save_diagnosis(self.context.folder.root / f"doctor-task-{self.task}.pt", outcome.diagnosis,
+                       self.context.benchmark.tasks[self.task - 1].classes)
+        self.context.reporter.message(
+            f"task {self.task}: doctor {treatment.start_accuracy:.4f} -> {treatment.best_accuracy:.4f} "
+            f"({'kept' if kept else 'not better, finetuned weights kept'})")
+        self._check_goal()
         return self._after_finetune()
 
     def _after_finetune(self) -> Stage:
@@ -420,6 +453,7 @@ class CPG:
             picked_share=pruner.picked_share(self.network, task),
             prune=[asdict(record) for record in self.progress.prune],
             retrain_kept=self.progress.retrain_kept,
+            doctor=self.progress.doctor,
             seconds=dict(self.progress.seconds),
         )
         self.state.results.append(asdict(result))

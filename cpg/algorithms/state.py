@@ -9,6 +9,7 @@ class Stage(str, Enum):
     """The states of the CPG state machine (DESIGN.md §4)."""
 
     FINETUNE = "finetune"
+    DOCTOR = "doctor"
     GROW = "grow"
     PRUNE = "prune"
     CHOOSE = "choose"
@@ -43,6 +44,7 @@ class TaskResult:
     picked_share: float = 0.0
     prune: list[dict[str, float]] = field(default_factory=list)
     retrain_kept: bool = False
+    doctor: dict[str, float] | None = None  # start and best accuracy of the doctor stage, and whether it was kept
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -63,6 +65,7 @@ class TaskProgress:
     retrain_best: float | None = None
     retrain_since_best: int = 0
     retrain_kept: bool = False
+    doctor: dict[str, float] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     @classmethod

@@ -32,4 +32,6 @@ def scale_epochs(config: RunConfig) -> RunConfig:
     retrain = dataclasses.replace(
         config.retrain, epochs=_count(config.retrain.epochs, scale), patience=_count(config.retrain.patience, scale)
     )
-    return dataclasses.replace(config, finetune=finetune, prune=prune, retrain=retrain, epochs_scale=1.0)
+    doctor = dataclasses.replace(config.doctor, epochs=_count(config.doctor.epochs, scale))
+    return dataclasses.replace(config, finetune=finetune, prune=prune, retrain=retrain, doctor=doctor,
+                               epochs_scale=1.0)

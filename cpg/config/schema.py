@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass, field
 
+from cpg.config.doctor import DoctorConfig
+
 
 @dataclass
 class FinetuneConfig:
@@ -73,6 +75,7 @@ class RunConfig:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     prune: PruneConfig = field(default_factory=PruneConfig)
     retrain: RetrainConfig = field(default_factory=RetrainConfig)
+    doctor: DoctorConfig = field(default_factory=DoctorConfig)  # an optional stage after FINETUNE
     name: str | None = None
     checkpoint_dir: str = "checkpoints"
     log_dir: str = "logs"

@@ -1,5 +1,6 @@
 """Range checks on a `RunConfig`, each failing with the key it concerns."""
 
+from cpg.config.doctor import check_doctor
 from cpg.config.schema import RunConfig
 from cpg.errors import UserError
 
@@ -41,3 +42,4 @@ def validate(config: RunConfig) -> None:
     _require(config.prune.update_every >= 1, "prune.update_every", "must be at least 1")
     _require(config.prune.ramp_epochs >= 1, "prune.ramp_epochs", "must be at least 1")
     _require(config.retrain.patience >= 1, "retrain.patience", "must be at least 1")
+    check_doctor(config.doctor)

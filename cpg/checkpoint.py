@@ -206,12 +206,11 @@ class RunFolder:
                 raise CheckpointError(f"{self.root / name}: snapshot referred to by {path.name} is missing")
         return state, tensors
 
-    def save_snapshot(self, name: str, tensors: dict[str, Any]) -> str:
-        """Write a named snapshot under a fresh file name; returns the name to store in state."""
-        existing = [int(p.stem.rsplit("-", 1)[1]) for p in self.root.glob(f"snapshot-{name}-*.pt")]
-        filename = f"snapshot-{name}-{max(existing, default=0) + 1}.pt"
+    def save_snapshot(self, filename: str, tensors: dict[str, Any]) -> None:
+        """Write a snapshot (a file named `snapshot-*.pt`, kept while a saved state names it)."""
+        if not (filename.startswith("snapshot-") and filename.endswith(".pt")):
+            raise ValueError(f"snapshot files are named snapshot-*.pt, got {filename!r}")
         self._checksums[filename] = save_tensors(self.root / filename, tensors)
-        return filename
 
     def load_snapshot(self, filename: str) -> dict[str, Any]:
         return load_tensors(self.root / filename, crc32=self._checksums.get(filename))

@@ -43,32 +43,47 @@ def train_epoch(
     hooks: Sequence[StepHook] = (),
     loss_fn: LossFn = F.cross_entropy,
     on_batch: Callable[[], None] | None = None,
+    amp: bool = False,
+    reduce: Callable[[Tensor], Tensor] | None = None,
 ) -> EpochStats:
-    """One pass over `batches` in training mode; raises `NonFiniteError` on a NaN/inf loss."""
+    """One pass over `batches` in training mode; raises `NonFiniteError` on a NaN/inf loss.
+
+    `amp` trains under autocast (bfloat16 on the CPU, float16 with loss scaling on CUDA).
+    `reduce` sums the epoch's totals over processes (data-parallel training).
+    """
     model.train()
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), dtype=torch.long, device=device)
-    samples = 0
+    totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, samples
+    scaler = torch.amp.GradScaler(device.type) if amp and device.type == "cuda" else None
+    precision = torch.float16 if device.type == "cuda" else torch.bfloat16
     for step, (inputs, targets) in enumerate(batches):
         inputs = inputs.to(device, non_blocking=True)
         targets = targets.to(device, non_blocking=True)
         for optimizer in optimizers:
             optimizer.zero_grad(set_to_none=True)
-        outputs = model(inputs)
-        loss = loss_fn(outputs, targets)
-        loss.backward()
+        with torch.autocast(device.type, dtype=precision, enabled=amp):
+            outputs = model(inputs)
+            loss = loss_fn(outputs, targets)
+        (scaler.scale(loss) if scaler else loss).backward()
         for hook in hooks:
             hook.after_backward(step)
         for optimizer in optimizers:
-            optimizer.step()
+            if scaler:
+                scaler.step(optimizer)
+            else:
+                optimizer.step()
+        if scaler:
+            scaler.update()
         for hook in hooks:
             hook.after_step(step)
-        loss_sum += loss.detach() * targets.numel()
-        correct += (outputs.detach().argmax(dim=1) == targets).sum()
-        samples += targets.numel()
+        count = targets.numel()
+        totals[0] += loss.detach().float() * count
+        totals[1] += (outputs.detach().argmax(dim=1) == targets).sum()
+        totals[2] += count
         if on_batch is not None:
             on_batch()
-    return _stats(loss_sum, correct, samples)
+    if reduce is not None:
+        totals = reduce(totals)
+    return _stats(totals[0], totals[1], int(totals[2].item()))
 
 
 @torch.no_grad()

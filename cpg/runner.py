@@ -15,6 +15,7 @@ from cpg.algorithms.task_data import resolve_device
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
+from cpg.distributed import Distributed, from_environment
 from cpg.errors import UserError
 from cpg.goals import find_goal_file, load_goals
 from cpg.models import check_arch, model_factory
@@ -86,26 +87,50 @@ def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, d
 
 
 def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport | None = None) -> dict[str, Any]:
-    """Run (or resume) the strategy of `config` to the end; returns results.json's content."""
+    """Run (or resume) the strategy of `config` to the end; returns results.json's content.
+    Under torchrun every rank calls this; only rank 0 writes and prints."""
     check_names(config)
-    console = console or ConsoleReport()
-    name = run_name(config)
-    folder = RunFolder(Path(config.checkpoint_dir) / name)
-    resuming = folder.has_checkpoint() and not restart
-    notes: list[str] = []
-    if resuming:
-        notes = check_resumable(saved_config(folder), config)
-    benchmark = load_benchmark(config)
-    device = resolve_device(config.device)
-    if restart and folder.root.exists():
-        shutil.rmtree(folder.root)
-        shutil.rmtree(Path(config.log_dir) / name, ignore_errors=True)
-    folder.root.mkdir(parents=True, exist_ok=True)
-    reporter = Reporter(console, TensorBoardLog(Path(config.log_dir) / name))
+    return _launch(config, restart, console)
+
+
+def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restart: bool = False,
+        console: ConsoleReport | None = None) -> dict[str, Any]:
+    """Learn `benchmark` with a network of your own (see `cpg.convert`); the run folder is
+    `config.checkpoint_dir / config.name`, and calling again resumes it. Without a factory the
+    network cannot grow, so `config.max_width` must be 1.0."""
+    if network.factory is None and config.max_width > 1.0:
+        raise UserError("this network has no factory to grow with; set max_width to 1.0")
+    strategy_class(config.strategy).adapt(config)
+    resolve_device(config.device)
+    return _launch(config, restart, console, network, benchmark)
+
+
+def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, network: TaskNetwork | None = None,
+            benchmark: Benchmark | None = None) -> dict[str, Any]:
+    dist = from_environment(torch.device(config.device).type)
     try:
-        return _execute(config, benchmark, folder, reporter, device, resuming, notes)
+        device = resolve_device(config.device, dist.local_rank if dist.enabled else None)
+        name = run_name(config)
+        folder = RunFolder(Path(config.checkpoint_dir) / name)
+        resuming = folder.has_checkpoint() and not restart
+        notes = check_resumable(saved_config(folder), config) if resuming else []
+        benchmark = benchmark or load_benchmark(config)
+        if dist.is_main:
+            if restart and folder.root.exists():
+                shutil.rmtree(folder.root)
+                shutil.rmtree(Path(config.log_dir) / name, ignore_errors=True)
+            folder.root.mkdir(parents=True, exist_ok=True)
+        dist.barrier()
+        if dist.is_main:
+            reporter = Reporter(console or ConsoleReport(), TensorBoardLog(Path(config.log_dir) / name))
+        else:
+            reporter = Reporter(ConsoleReport(silent=True))
+        try:
+            return _execute(config, benchmark, folder, reporter, device, resuming, notes, network, dist)
+        finally:
+            reporter.close()
     finally:
-        reporter.close()
+        dist.close()
 
 
 def _load_latest(folder: RunFolder, template: TaskNetwork | None, config: RunConfig,
@@ -129,32 +154,9 @@ def _load_latest(folder: RunFolder, template: TaskNetwork | None, config: RunCon
     return loaded["network"], state, tensors
 
 
-def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restart: bool = False,
-        console: ConsoleReport | None = None) -> dict[str, Any]:
-    """Learn `benchmark` with a network of your own (see `cpg.convert`); the run folder is
-    `config.checkpoint_dir / config.name`, and calling again resumes it. Without a factory the
-    network cannot grow, so `config.max_width` must be 1.0."""
-    if network.factory is None and config.max_width > 1.0:
-        raise UserError("this network has no factory to grow with; set max_width to 1.0")
-    strategy_class(config.strategy).adapt(config)
-    console = console or ConsoleReport()
-    name = run_name(config)
-    folder = RunFolder(Path(config.checkpoint_dir) / name)
-    resuming = folder.has_checkpoint() and not restart
-    notes = check_resumable(saved_config(folder), config) if resuming else []
-    if restart and folder.root.exists():
-        shutil.rmtree(folder.root)
-    folder.root.mkdir(parents=True, exist_ok=True)
-    reporter = Reporter(console, TensorBoardLog(Path(config.log_dir) / name))
-    try:
-        return _execute(config, benchmark, folder, reporter, resolve_device(config.device), resuming, notes, network)
-    finally:
-        reporter.close()
-
-
 def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
              device: torch.device, resuming: bool, notes: list[str],
-             network: TaskNetwork | None = None) -> dict[str, Any]:
+             network: TaskNetwork | None, dist: Distributed) -> dict[str, Any]:
     optimizer_state = None
     strategy_type = strategy_class(config.strategy)
     if network is None:
@@ -171,14 +173,16 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     if network is not None:
         network.to(device)
         network.set_cache_capacity(config.eval_cache_tasks)
-    write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
+    if dist.is_main:
+        write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
     state.goals = compute_goals(config, benchmark, reporter, device, state)
     context = RunContext(scale_epochs(strategy_type.adapt(config)), benchmark, folder, reporter, device, network,
-                         state, optimizer_state)
+                         state, optimizer_state, dist)
     if not resuming or notes:
         context.save(network, optimizer_state or {})  # the first version, or the recorded config changes
     strategy = strategy_type(context)
     strategy.run()
     results = context.results(strategy.summary())
-    write_json(folder.results_path, results)
+    if dist.is_main:
+        write_json(folder.results_path, results)
     return results

@@ -10,15 +10,18 @@ from cpg.algorithms.task_data import TaskData
 from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.data import Benchmark
+from cpg.distributed import Distributed
 from cpg.nn import TaskNetwork
 from cpg.report import Reporter
 from cpg.report.results import build_results
 
-
 class RunContext:
+    """Shared by the strategies. Under multi-process training only rank 0 writes to the run
+    folder; every write is followed by a barrier so other ranks may read what it wrote."""
+
     def __init__(self, config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
-                 device: torch.device, network: TaskNetwork, state: RunState,
-                 optimizer_state: dict[str, Any] | None = None) -> None:
+                 device: torch.device, network: TaskNetwork | None, state: RunState,
+                 optimizer_state: dict[str, Any] | None = None, dist: Distributed | None = None) -> None:
         self.config = config
         self.benchmark = benchmark
         self.folder = folder
@@ -27,6 +30,7 @@ class RunContext:
         self.network = network
         self.state = state
         self.optimizer_state = optimizer_state
+        self.dist = dist or Distributed()
         self._mark = time.perf_counter()
 
     def _tick(self) -> None:
@@ -38,10 +42,24 @@ class RunContext:
         """Persist the position, records, network and optimizer state (one atomic version)."""
         self.network = network
         self._tick()
-        tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
-        if optimizers:
-            tensors["optimizers"] = optimizers
-        self.folder.save(self.state.to_dict(), tensors)
+        if self.dist.is_main:
+            tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
+            if optimizers:
+                tensors["optimizers"] = optimizers
+            self.folder.save(self.state.to_dict(), tensors)
+        self.dist.barrier()
+
+    def save_snapshot(self, role: str, network: TaskNetwork) -> None:
+        """Keep the network as it is now under `role` (a file named the same on every rank)."""
+        self.state.snapshot_count += 1
+        filename = f"snapshot-{role}-{self.state.snapshot_count}.pt"
+        if self.dist.is_main:
+            self.folder.save_snapshot(filename, {"network": network.state_dict()})
+        self.dist.barrier()
+        self.state.snapshots[role] = filename
+
+    def load_snapshot(self, role: str) -> dict[str, Any]:
+        return self.folder.load_snapshot(self.state.snapshots[role])["network"]
 
     def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
         """A network built from scratch and loaded with a saved state (any width)."""
@@ -69,4 +87,5 @@ class RunContext:
     def task_committed(self, network: TaskNetwork | None, summary: dict[str, Any]) -> None:
         """Write results.json after every committed task, so a partial run is readable."""
         self._tick()
-        write_json(self.folder.results_path, self.results(summary))
+        if self.dist.is_main:
+            write_json(self.folder.results_path, self.results(summary))

@@ -84,6 +84,7 @@ class CPG:
         self._optimizer_state: dict[str, Any] | None = context.optimizer_state
         self._task_data: dict[int, TaskData] = {}
         self._clock = time.perf_counter()
+        self._model: torch.nn.Module = self.network
 
     # the machine ---------------------------------------------------------------------------
 
@@ -178,17 +179,24 @@ class CPG:
     def _optimizers(self, lr: float, mask_lr: float) -> list[torch.optim.Optimizer]:
         """SGD for the task's weights, BN, biases and head; Adam for its picking mask. State
         saved at the last epoch is restored when resuming inside a stage."""
-        optimizers = [optim.sgd(self._trained_weights(), lr, self.config.momentum, self._optimizer_weight_decay())]
-        picks = pruner.picking_logits(self.network)
-        for logits in picks:
-            logits.requires_grad_(mask_lr > 0)  # a frozen mask costs no gradient
-        if picks and mask_lr > 0:
+        weights = self._trained_weights()
+        optimizers = [optim.sgd(weights, lr, self.config.momentum, self._optimizer_weight_decay())]
+        picks = pruner.picking_logits(self.network) if mask_lr > 0 else []
+        if picks:
             optimizers.append(optim.adam(picks, mask_lr))
+        self._model = self._trainable(weights + picks)
         if self._optimizer_state:
             for optimizer, saved in zip(optimizers, self._optimizer_state.get("list", [])):
                 optimizer.load_state_dict(saved)
             self._optimizer_state = None
         return optimizers
+
+    def _trainable(self, params: list[torch.nn.Parameter]) -> torch.nn.Module:
+        """Train exactly `params`; returns the module to train: the network, wrapped for
+        data-parallel training when there are several processes."""
+        pruner.train_only(self.network, params)
+        pruner.set_direct_gradients(self.network, not self.context.dist.enabled)
+        return self.context.dist.wrap(self.network)
 
     def _optimizer_weight_decay(self) -> float:
         """0: Sharable layers decay the task's own weights inside their backward pass."""
@@ -202,8 +210,11 @@ class CPG:
         self.network.use_task(self.task)
         data = self._data(self.task)
         torch.manual_seed(derive_seed(self.config.seed, "step", self.task, stage, *epoch_key))
-        stats = train_epoch(self.network, data.train_batches(self.task, stage, *epoch_key), optimizers,
-                            self.context.device, hooks)
+        dist = self.context.dist
+        batches = data.train_batches(self.task, stage, *epoch_key, shard=dist)
+        stats = train_epoch(self._model, batches, optimizers, self.context.device, hooks, amp=self.config.amp,
+                            reduce=dist.sum if dist.enabled else None)
+        dist.broadcast(buffer for buffer in self.network.buffers() if buffer.is_floating_point())
         check_finite(self.network.parameters())
         self.progress.last_train_accuracy = stats.accuracy
         return stats
@@ -216,12 +227,11 @@ class CPG:
         self.context.save(self.network, {"list": [optimizer.state_dict() for optimizer in optimizers]})
 
     def _snapshot(self, role: str) -> None:
-        self.state.snapshots[role] = self.context.folder.save_snapshot(role, {"network": self.network.state_dict()})
+        self.context.save_snapshot(role, self.network)
 
     def _restore(self, role: str) -> None:
         """Load a snapshot of the current task into the network (same tasks, same width)."""
-        tensors = self.context.folder.load_snapshot(self.state.snapshots[role])
-        self.network.load_state_dict(tensors["network"])
+        self.network.load_state_dict(self.context.load_snapshot(role))
         pruner.refresh_learning(self.network)
 
     # FINETUNE ------------------------------------------------------------------------------
@@ -317,8 +327,7 @@ class CPG:
             f"task {self.task}: {self._goal_text()} missed (val {self.progress.finetune_val_accuracy:.4f}, "
             f"train {self.progress.finetune_train_accuracy:.4f}); growing to width {width:g}"
         )
-        tensors = self.context.folder.load_snapshot(self.state.snapshots["task_start"])
-        self.network = self.context.rebuild_network(tensors["network"])
+        self.network = self.context.rebuild_network(self.context.load_snapshot("task_start"))
         torch.manual_seed(derive_seed(self.config.seed, "grow", self.task, width))
         self.network.grow(width)
         self.progress.attempts += 1

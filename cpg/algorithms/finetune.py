@@ -41,13 +41,13 @@ class Finetune(CPG):
     def _start_task(self) -> None:
         if self.task > 1 and self.config.finetune.start_from == "random":
             earlier = random.Random(derive_seed(self.config.seed, "start_from", self.task)).randrange(1, self.task)
-            self._load_backbone(self.state.snapshots[f"after_task_{earlier}"])
+            self._load_backbone(f"after_task_{earlier}")
         torch.manual_seed(derive_seed(self.config.seed, "task", self.task, self.network.width))
         self.network.add_task(self.context.benchmark.tasks[self.task - 1].num_classes)
         self.progress.claimed = 1  # not a picking-only task: it trains the whole backbone
 
-    def _load_backbone(self, filename: str) -> None:
-        saved = self.context.folder.load_snapshot(filename)["network"]
+    def _load_backbone(self, role: str) -> None:
+        saved = self.context.load_snapshot(role)
         own = self.network.state_dict()
         backbone = {key: value for key, value in saved.items() if key in own and ".heads." not in key}
         self.network.load_state_dict(backbone, strict=False)
@@ -57,8 +57,7 @@ class Finetune(CPG):
 
     def _commit(self) -> Stage:
         if self.config.finetune.start_from == "random":
-            role = f"after_task_{self.task}"
-            self.state.snapshots[role] = self.context.folder.save_snapshot(role, {"network": self.network.state_dict()})
+            self.context.save_snapshot(f"after_task_{self.task}", self.network)
         kept = {role: name for role, name in self.state.snapshots.items() if role.startswith("after_task_")}
         stage = super()._commit()
         self.state.snapshots = kept

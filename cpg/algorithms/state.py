@@ -83,6 +83,7 @@ class RunState:
     prune_index: int = 0  # next prune target
     progress: TaskProgress = field(default_factory=TaskProgress)
     snapshots: dict[str, str] = field(default_factory=dict)  # role -> file in the run folder
+    snapshot_count: int = 0  # snapshots written so far (names them alike on every rank)
     results: list[dict[str, Any]] = field(default_factory=list)  # one per committed task
     matrix: list[list[float]] = field(default_factory=list)  # row j: test accuracies after task j
     goals: list[float] = field(default_factory=list)

@@ -1,10 +1,11 @@
 """Loaders of one task's splits, seeded by the run's position."""
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from cpg.data import Task, make_loader
 from cpg.data.balanced import class_balanced_sampler
+from cpg.distributed import Distributed
 from cpg.errors import UserError
 from cpg.seeding import derive_seed
 
@@ -20,12 +21,21 @@ class TaskData:
         self.balanced = balanced  # draw training batches class-balanced (long-tailed data)
         self.pin_memory = False
 
-    def train_batches(self, *position: object) -> DataLoader:
-        """The training split in an order (and augmentation) fixed by `position`."""
+    def train_batches(self, *position: object, shard: Distributed | None = None) -> DataLoader:
+        """The training split in an order (and augmentation) fixed by `position`. With `shard`
+        (data-parallel training) each rank reads its own part with batch_size / world_size."""
         seed = derive_seed(self.seed, *position)
-        sampler = class_balanced_sampler(self.task.train, seed) if self.balanced else None
+        batch_size = self.batch_size
+        if shard is not None and shard.enabled:
+            if self.balanced:
+                raise UserError("class-balanced sampling is not available in multi-process training")
+            sampler: Sampler | None = DistributedSampler(self.task.train, shard.world_size, shard.rank,
+                                                         shuffle=True, seed=seed % 2**31)
+            batch_size = max(1, self.batch_size // shard.world_size)
+        else:
+            sampler = class_balanced_sampler(self.task.train, seed) if self.balanced else None
         return make_loader(
-            self.task.train, self.batch_size, shuffle=sampler is None, seed=seed, sampler=sampler,
+            self.task.train, batch_size, shuffle=sampler is None, seed=seed, sampler=sampler,
             pin_memory=self.pin_memory,
         )
 
@@ -40,11 +50,14 @@ class TaskData:
         return max(1, -(-len(self.task.train) // self.batch_size))
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
+    """The device `name` means; with `local_rank` (multi-process), plain "cuda" is this rank's GPU."""
     try:
         device = torch.device(name)
     except RuntimeError:
         raise UserError(f"unknown device {name!r} (examples: cpu, cuda, cuda:1)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise UserError(f"device {name!r} requested but CUDA is not available on this machine")
+    if device.type == "cuda" and device.index is None and local_rank is not None:
+        device = torch.device("cuda", local_rank)
     return device

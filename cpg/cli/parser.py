@@ -32,7 +32,7 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
 FLAG_KEYS = {
     "tasks": "tasks", "arch": "arch", "epochs_scale": "epochs_scale", "seed": "seed", "device": "device",
     "data_root": "data_root", "download": "download", "verify_checksums": "verify_checksums",
-    "select_on": "select_on", "max_width": "max_width", "strategy": "strategy", "name": "name",
+    "select_on": "select_on", "max_width": "max_width", "strategy": "strategy", "name": "name", "amp": "amp",
 }
 
 

@@ -46,6 +46,9 @@ class LearningMasks:
             self.earlier = (ownership >= 1) & (ownership < task)
             self.earlier_weight = torch.where(self.earlier, weight, 0.0) if reuse is Reuse.PICK else None
             self.refresh(ownership, logits)
+            # fixed for the task: a layer whose owned weights are all pruned still passes (zero)
+            # gradients, so the set of trained parameters never changes mid-stage
+            self.trains_weight = bool((ownership == task).any())
         self.direct_grad = True
         self.generation = 0  # counts training forwards: evaluation caches are valid within one
         self._buffer: Tensor | None = None
@@ -57,7 +60,6 @@ class LearningMasks:
         """Recompute the owned set (after pruning released weights) and re-pin the logits."""
         owned = ownership == self.task
         self.owned = owned.to(self.dtype)
-        self.trains_weight = bool(owned.any())
         if self.reuse is Reuse.PICK:
             values = torch.where(owned, _PINNED, torch.where(self.earlier, PICK_INIT, -_PINNED))
             if logits is None:

@@ -9,9 +9,11 @@ from cpg.pruner.ownership import (
     picking_logits,
     refresh_learning,
     reset_picking,
+    set_direct_gradients,
     set_weight_decay,
     shared_weights,
     task_parameters,
+    train_only,
 )
 
 __all__ = [
@@ -28,7 +30,9 @@ __all__ = [
     "picking_logits",
     "refresh_learning",
     "reset_picking",
+    "set_direct_gradients",
     "set_weight_decay",
     "shared_weights",
     "task_parameters",
+    "train_only",
 ]

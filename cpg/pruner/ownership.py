@@ -70,3 +70,19 @@ def task_parameters(network: TaskNetwork, task: int) -> list[nn.Parameter]:
                 entry = container[key]
                 params += list(entry.parameters()) if isinstance(entry, nn.Module) else [entry]
     return params
+
+
+def train_only(network: TaskNetwork, params: list[nn.Parameter]) -> None:
+    """Let exactly `params` require gradients: frozen masks and other tasks' heads then cost
+    nothing, and DistributedDataParallel sees a gradient for every parameter it tracks."""
+    trained = {id(param) for param in params}
+    for param in network.parameters():
+        param.requires_grad_(id(param) in trained)
+
+
+def set_direct_gradients(network: TaskNetwork, enabled: bool) -> None:
+    """Whether picking-mask gradients skip autograd's accumulation (faster on one process;
+    must be off under DistributedDataParallel, which all-reduces what autograd accumulates)."""
+    for _, layer in network.sharable_layers():
+        if layer.learning is not None:
+            layer.learning.direct_grad = enabled

@@ -24,13 +24,14 @@ class StageBar:
 
 
 class ConsoleReport:
-    def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
-        """`quiet` hides the progress bars; messages and tables are still printed."""
-        self.console = console or Console()
+    def __init__(self, console: Console | None = None, quiet: bool = False, silent: bool = False) -> None:
+        """`quiet` hides the progress bars; messages and tables are still printed. `silent`
+        prints nothing at all (the other ranks of a multi-process run)."""
+        self.console = console or Console(quiet=silent)
         if not self.console.is_terminal:
             self.console.width = max(self.console.width, 200)  # logs and pipes: never truncate names
-        self.errors = Console(stderr=True)
-        self.quiet = quiet
+        self.errors = Console(stderr=True, quiet=silent)
+        self.quiet = quiet or silent
 
     @contextmanager
     def stage(self, title: str, total: int, completed: int = 0) -> Iterator[StageBar]:

@@ -1,0 +1,151 @@
+"""Training throughput (images per second), measured in one process (DESIGN.md §8):
+
+1. cpg's training loop (seeded in-memory loader + `cpg.engine.train_epoch`) on a plain model
+   ÷ a plain PyTorch loop (DataLoader over a TensorDataset) on the same model and data;
+2. the same loop on a CPG network learning its second task (picking and gating on)
+   ÷ the plain loop on the dense model;
+3. two processes with gloo (DistributedDataParallel, each with half the threads and half of
+   every batch) ÷ one process, on the CPG network.
+
+    python benchmarks/throughput.py [--arch resnet20] [--images 2048] [--epochs 3]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+import cpg  # noqa: F401  (allocator settings, before torch)
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+from cpg import optim, pruner
+from cpg.data import make_loader
+from cpg.data.in_memory import InMemoryImages
+from cpg.distributed import Distributed
+from cpg.engine import train_epoch
+from cpg.models import build_model, model_factory
+from cpg.nn import Reuse, TaskNetwork
+
+SHAPE = (3, 32, 32)
+BATCH = 32
+
+
+def data(images: int) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(images, *SHAPE, generator=generator), torch.randint(0, 5, (images,), generator=generator)
+
+
+def cpg_network(arch: str) -> TaskNetwork:
+    network = TaskNetwork.build(model_factory(arch, SHAPE))
+    first = network.add_task(5)
+    pruner.claim_free_weights(network, first)
+    pruner.begin_learning(network, first, Reuse.PICK)
+    pruner.MagnitudePruner(network, first).prune_to(0.5)
+    pruner.commit(network, first)
+    second = network.add_task(5)
+    pruner.claim_free_weights(network, second)
+    pruner.begin_learning(network, second, Reuse.PICK)
+    pruner.set_weight_decay(network, 4e-5)
+    network.use_task(second)
+    return network
+
+
+def cpg_optimizers(network: TaskNetwork) -> list[torch.optim.Optimizer]:
+    task = network.active_task
+    return [optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, task), 1e-2, 0.9),
+            optim.adam(pruner.picking_logits(network), 5e-4)]
+
+
+def plain_epoch(model: torch.nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer) -> None:
+    model.train()
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        F.cross_entropy(model(inputs), targets).backward()
+        optimizer.step()
+
+
+def images_per_second(run_epoch, images: int, epochs: int) -> float:
+    run_epoch()
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        run_epoch()
+        times.append(time.perf_counter() - start)
+    return images / statistics.median(times)
+
+
+def in_process(arch: str, images: int, epochs: int) -> None:
+    inputs, targets = data(images)
+    dense = build_model(arch, 5, SHAPE)
+    plain_loader = DataLoader(TensorDataset(inputs, targets), batch_size=BATCH, shuffle=True,
+                              generator=torch.Generator().manual_seed(0))
+    plain_optimizer = optim.sgd(dense.parameters(), 1e-2, 0.9, weight_decay=4e-5)
+    dataset = InMemoryImages(inputs, targets, mean=torch.zeros(3), std=torch.ones(3))
+    engine_optimizer = optim.sgd(dense.parameters(), 1e-2, 0.9, weight_decay=4e-5)
+    plain = images_per_second(lambda: plain_epoch(dense, plain_loader, plain_optimizer), images, epochs)
+    engine = images_per_second(lambda: train_epoch(dense, make_loader(dataset, BATCH, shuffle=True, seed=1),
+                                                   [engine_optimizer], torch.device("cpu")), images, epochs)
+    network = cpg_network(arch)
+    optimizers = cpg_optimizers(network)
+    masked = images_per_second(lambda: train_epoch(network, make_loader(dataset, BATCH, shuffle=True, seed=1),
+                                                   optimizers, torch.device("cpu")), images, epochs)
+    print(f"{arch}: plain loop {plain:7.1f} img/s   cpg loop, plain model {engine:7.1f} img/s "
+          f"(ratio {engine / plain:.3f})   cpg loop, CPG network {masked:7.1f} img/s (ratio {masked / plain:.3f})")
+
+
+def _worker(rank: int, world: int, arch: str, images: int, epochs: int, address: str, results: dict) -> None:
+    torch.set_num_threads(max(1, torch.get_num_threads() // world) if world > 1 else torch.get_num_threads())
+    if world > 1:
+        dist.init_process_group("gloo", init_method=address, rank=rank, world_size=world)
+    torch.manual_seed(0)
+    network = cpg_network(arch)
+    optimizers = cpg_optimizers(network)
+    pruner.train_only(network, [p for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]])
+    pruner.set_direct_gradients(network, world == 1)
+    model = Distributed(rank, world).wrap(network)
+    inputs, targets = data(images)
+    dataset = TensorDataset(inputs, targets)
+
+    def run_epoch() -> None:
+        sampler = DistributedSampler(dataset, world, rank, seed=0) if world > 1 else None
+        loader = DataLoader(dataset, batch_size=BATCH // world, sampler=sampler, shuffle=sampler is None)
+        train_epoch(model, loader, optimizers, torch.device("cpu"))
+        if world > 1:
+            dist.barrier()
+
+    rate = images_per_second(run_epoch, images, epochs)
+    if rank == 0:
+        results[world] = rate
+    if world > 1:
+        dist.destroy_process_group()
+
+
+def multi_process(arch: str, images: int, epochs: int) -> None:
+    manager = mp.Manager()
+    results = manager.dict()
+    with tempfile.TemporaryDirectory() as folder:
+        for world in (1, 2):
+            address = f"file://{os.path.join(folder, f'rendezvous-{world}')}"
+            mp.spawn(_worker, args=(world, arch, images, epochs, address, results), nprocs=world, join=True)
+    print(f"{arch}: 1 process {results[1]:7.1f} img/s   2 processes (gloo) {results[2]:7.1f} img/s "
+          f"(ratio {results[2] / results[1]:.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", default="resnet20")
+    parser.add_argument("--images", type=int, default=2048)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}")
+    in_process(args.arch, args.images, args.epochs)
+    multi_process(args.arch, args.images, args.epochs)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ from cpg.cli.compare import add_compare
 from cpg.cli.doctor import add_doctor
 from cpg.cli.parser import OneLineParser
 from cpg.cli.run import add_resume, add_run
+from cpg.cli.seam import add_seam
 from cpg.cli.train import add_train
 from cpg.errors import RunFailed, UserError
 
@@ -22,6 +23,7 @@ def build_parser() -> OneLineParser:
     add_train(subparsers)
     add_compare(subparsers)
     add_doctor(subparsers)
+    add_seam(subparsers)
     return parser
 
 

@@ -1,0 +1,192 @@
+"""`cpg seam` (re-engineer a trained classifier into a small module for a target problem) and
+`cpg seam finetune` (indirect reuse: the module vs standard fine-tuning under a transferred
+attack)."""
+
+import argparse
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from cpg.algorithms.seam import (
+    SeamConfig, Source, TargetProblem, binary_problem, indirect_reuse, run_seam, seam_config, source_from_classifier,
+    source_from_run, source_from_state_dict, subset_problem, superclass_problem,
+)
+from cpg.algorithms.task_data import resolve_device
+from cpg.cli.parser import OneLineParser
+from cpg.config import read_yaml
+from cpg.errors import UserError
+from cpg.export import save_standalone
+from cpg.report import ConsoleReport, Reporter
+
+SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
+            "data_root", "download", "verify_checksums")
+FINETUNE_SETTINGS = {"finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
+                     "finetune_head_lr": ("finetune", "head_lr"), "eps": ("attack", "eps"),
+                     "attack_steps": ("attack", "steps"), "attack_step_size": ("attack", "step_size")}
+
+
+def add_seam(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("seam", help="re-engineer a trained classifier into a small module for a target problem (SeaM)")
+    _add_shared(parser, None)
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the slimmed module as a standalone torch.export program (.pt2); "
+                        "it takes images normalised by the report's input mean and std")
+    parser.set_defaults(handler=seam, output=None)
+    commands = parser.add_subparsers(dest="seam_command", parser_class=OneLineParser)
+    finetune = commands.add_parser("finetune", help="fine-tune the module and the whole source on the target; compare inherited defects")
+    _add_shared(finetune, argparse.SUPPRESS)
+    finetune.add_argument("--finetune-epochs", type=int)
+    finetune.add_argument("--finetune-lr", type=float, help="SGD lr of the hidden layers")
+    finetune.add_argument("--finetune-head-lr", type=float, help="SGD lr of the output layer")
+    finetune.add_argument("--eps", type=float, help="L∞ bound of the attack, raw pixel units")
+    finetune.add_argument("--attack-steps", type=int)
+    finetune.add_argument("--attack-step-size", type=float)
+    finetune.set_defaults(handler=seam_finetune)
+
+
+def _add_shared(parser: argparse.ArgumentParser, default: Any) -> None:
+    """Flags of both commands; the sub-command's copies default to SUPPRESS so that they never
+    overwrite what was given before the word `finetune`."""
+    def add(*names: str, **kwargs: Any) -> None:
+        kwargs.setdefault("default", default)
+        parser.add_argument(*names, **kwargs)
+
+    add("--classifier", metavar="FILE", help="source: a classifier file from `cpg train`")
+    add("--state-dict", metavar="FILE", help="source: your own state_dict of a registered arch (with --arch, --dataset)")
+    add("--arch", help="architecture of --state-dict: small_cnn, vgg16, resnet20, resnet32, resnet56")
+    add("--dataset", help="data of --state-dict: BENCHMARK or BENCHMARK:K (cifar100-20 alone: all 100 classes)")
+    add("--width", type=float, help="width multiplier of --state-dict (default 1)")
+    add("--run", metavar="DIR", help="source: a CPG run folder (with --task)")
+    add("--task", type=int, help="task of --run (1-based)")
+    add("--target-class", metavar="C", help="target: class C against the rest (name or index)")
+    add("--target-classes", metavar="A,B,…", help="target: these classes of the source")
+    add("--superclass", metavar="NAME", help="target: a CIFAR-100 superclass")
+    add("--config", metavar="FILE", help="pipeline YAML, e.g. pipelines/seam-digits.yaml")
+    add("--alpha", type=float, help="weight of the retained-weight ratio in the loss (≥ 0)")
+    add("--mask-lr", type=float)
+    add("--head-lr", type=float)
+    add("--epochs", type=int)
+    add("--batch-size", type=int)
+    add("--patience", type=int, help="stop after this many epochs without a better selected epoch (0: never)")
+    add("--select-on", choices=("val", "test"), help="split of the best-epoch rule (test reproduces the paper)")
+    add("--seed", type=int)
+    add("--device")
+    add("--data-root")
+    add("--download", action="store_true", help="download missing CIFAR data")
+    add("--no-verify-checksums", dest="verify_checksums", action="store_false")
+    add("--json", action="store_true", help="print the report as JSON")
+    add("--quiet", action="store_true", help="no progress bar")
+
+
+def seam(args: argparse.Namespace) -> int:
+    config = _config(args)
+    source = _source(args, config)
+    problem = _problem(args, source)
+    outcome = run_seam(source, problem, config, _reporter(args), resolve_device(config.device))
+    report = outcome.report
+    if args.output:
+        images, _ = problem.test.__getitems__(range(min(2, len(problem.test))))
+        report["output"] = str(save_standalone(outcome.standalone, images, args.output))
+    _show(args, report, _reengineering_table(report))
+    return 0
+
+
+def seam_finetune(args: argparse.Namespace) -> int:
+    config = _config(args)
+    source = _source(args, config)
+    problem = _problem(args, source)
+    device = resolve_device(config.device)
+    outcome = run_seam(source, problem, config, _reporter(args), device)
+    comparison = indirect_reuse(source, problem, outcome.result, config, device)
+    _show(args, {"reengineering": outcome.report, "indirect_reuse": comparison},
+          _reengineering_table(outcome.report), _reuse_table(comparison))
+    return 0
+
+
+def _config(args: argparse.Namespace) -> SeamConfig:
+    layers = []
+    if args.config:
+        layers.append((args.config, read_yaml(args.config)))
+    flags: dict[str, Any] = {key: getattr(args, key) for key in SETTINGS if getattr(args, key, None) is not None}
+    for attr, (group, key) in FINETUNE_SETTINGS.items():
+        if getattr(args, attr, None) is not None:
+            flags.setdefault(group, {})[key] = getattr(args, attr)
+    layers.append(("command line", flags))
+    return seam_config(*layers)
+
+
+def _source(args: argparse.Namespace, config: SeamConfig) -> Source:
+    given = [flag for flag, value in (("--classifier", args.classifier), ("--state-dict", args.state_dict),
+                                      ("--run", args.run)) if value]
+    if len(given) != 1:
+        raise UserError("give the source model with exactly one of --classifier FILE, --state-dict FILE or --run DIR")
+    if not args.state_dict and (args.arch or args.dataset or args.width is not None):
+        raise UserError("--arch, --dataset and --width describe a --state-dict source; a classifier file or run says them itself")
+    if not args.run and args.task is not None:
+        raise UserError("--task picks a task of a --run source")
+    if args.classifier:
+        return source_from_classifier(args.classifier, config)
+    if args.state_dict:
+        if not args.arch or not args.dataset:
+            raise UserError("--state-dict needs --arch and --dataset (the benchmark the weights were trained on)")
+        return source_from_state_dict(args.state_dict, args.arch, args.dataset, config,
+                                      1.0 if args.width is None else args.width)
+    if args.task is None:
+        raise UserError("--run needs --task K (which task of the run to re-engineer)")
+    return source_from_run(args.run, args.task, config)
+
+
+def _problem(args: argparse.Namespace, source: Source) -> TargetProblem:
+    given = [value for value in (args.target_class, args.target_classes, args.superclass) if value is not None]
+    if len(given) != 1:
+        raise UserError("give the target with exactly one of --target-class C, --target-classes A,B,… or --superclass NAME")
+    if args.target_class is not None:
+        return binary_problem(source.task, args.target_class)
+    if args.target_classes is not None:
+        return subset_problem(source.task, [token.strip() for token in args.target_classes.split(",") if token.strip()])
+    return superclass_problem(source.task, args.superclass)
+
+
+def _reporter(args: argparse.Namespace) -> Reporter:
+    return Reporter(ConsoleReport(quiet=bool(args.quiet or args.json)))
+
+
+def _show(args: argparse.Namespace, document: dict[str, Any], *tables: Table) -> None:
+    if args.json:
+        print(json.dumps(document, indent=2))
+        return
+    console = Console()
+    for table in tables:
+        console.print(table)
+
+
+def _reengineering_table(report: dict[str, Any]) -> Table:
+    accuracy, flops, latency = report["accuracy"], report["flops_per_image"], report["latency_ms"]
+    table = Table(title=f"SeaM · {report['target']['problem']} · {report['source']}")
+    for column in ("", "source", "module", "module / source"):
+        table.add_column(column, justify="left" if not column else "right")
+    table.add_row("weights", f"{report['weights']['source']:,}", f"{report['weights']['module']:,}",
+                  f"{report['retained_ratio'] * 100:.2f}%")
+    for split in accuracy["source"]:
+        table.add_row(f"accuracy ({split})", f"{accuracy['source'][split] * 100:.2f}%",
+                      f"{accuracy['module'][split] * 100:.2f}%", "")
+    table.add_row("FLOPs / image", f"{flops['source']:,}", f"{flops['module']:,}", f"{flops['ratio']:.3f}")
+    table.add_row(f"latency (batch {latency['batch']})", f"{latency['source']:.2f} ms", f"{latency['module']:.2f} ms",
+                  f"{latency['ratio']:.3f}")
+    rule = "accuracy ≥ source" if report["reached_source_accuracy"] else "fallback: best accuracy − ratio"
+    table.caption = f"epoch {report['selected_epoch']} of {report['epochs_run']} ({rule})" + (
+        f" · standalone module: {report['output']}" if report.get("output") else "")
+    return table
+
+
+def _reuse_table(comparison: dict[str, Any]) -> Table:
+    attack = comparison["attack"]
+    table = Table(title=f"indirect reuse · L∞ PGD on source features (eps {attack['eps']:g}, {attack['steps']} steps)")
+    for column in ("model", "clean accuracy", "defect inheritance rate"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    names = {"module": "re-engineered module, fine-tuned", "standard": "whole source, fine-tuned", "source": "source (collapsed)"}
+    for key, name in names.items():
+        row = comparison[key]
+        table.add_row(name, f"{row['clean_accuracy'] * 100:.2f}%", f"{row['defect_inheritance_rate'] * 100:.2f}%")
+    return table

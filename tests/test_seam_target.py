@@ -1,0 +1,103 @@
+"""Target problems: balanced one-vs-rest with a fixed seed, class subsets, superclasses."""
+
+import pytest
+import torch
+
+from cpg.algorithms.seam.target import (
+    SPLITS, balanced_indices, binary_problem, resolve_class, subset_problem, superclass_problem,
+)
+from cpg.data import Task
+from cpg.data.in_memory import InMemoryImages
+from cpg.data.superclasses import SUPERCLASSES
+from cpg.errors import UserError
+from tests.fixtures.seam import digits_task
+
+
+def test_balanced_indices_take_every_positive_and_as_many_others():
+    labels = torch.tensor([0, 1, 2, 1, 3, 1, 0, 2, 2, 3, 1])
+    positives, negatives = balanced_indices(labels, 1, seed=0)
+    assert positives.tolist() == [1, 3, 5, 10]
+    assert len(negatives) == 4 and len(set(negatives.tolist())) == 4
+    assert bool((labels[negatives] != 1).all())
+    assert negatives.tolist() == sorted(negatives.tolist())
+
+
+def test_balanced_sampling_is_fixed_by_its_seed():
+    labels = torch.arange(200) % 10
+    first = balanced_indices(labels, 3, seed=0)[1]
+    assert torch.equal(first, balanced_indices(labels, 3, seed=0)[1])
+    assert not torch.equal(first, balanced_indices(labels, 3, seed=1)[1])
+
+
+def test_balanced_sampling_takes_all_others_when_they_are_fewer():
+    labels = torch.tensor([1, 1, 1, 0])
+    assert balanced_indices(labels, 1, seed=0)[1].tolist() == [3]
+
+
+def test_binary_problem_is_balanced_on_every_split_and_keeps_the_source_normalisation():
+    task = digits_task()
+    problem = binary_problem(task, "3")
+    assert problem.classes == ("3", "not 3")
+    for split in SPLITS:
+        source, target = getattr(task, split), problem.split(split)
+        assert int((target.labels == 0).sum()) == int((source.labels == 3).sum()) == int((target.labels == 1).sum())
+        assert torch.equal(target.mean, source.mean) and torch.equal(target.std, source.std)
+        positives = target.images[target.labels == 0]
+        assert torch.equal(positives, source.images[source.labels == 3])
+    assert problem.collapse.tolist() == [1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+
+
+def test_binary_problem_is_the_same_every_time():
+    task = digits_task()
+    assert torch.equal(binary_problem(task, "7").test.images, binary_problem(task, "7").test.images)
+
+
+def test_subset_problem_relabels_in_the_given_order():
+    task = digits_task()
+    problem = subset_problem(task, ["7", "2", "5"])
+    assert problem.classes == ("7", "2", "5") and problem.name == "7+2+5"
+    source = task.test
+    for label, digit in enumerate((7, 2, 5)):
+        assert torch.equal(problem.test.images[problem.test.labels == label], source.images[source.labels == digit])
+    assert len(problem.test) == int(sum((source.labels == digit).sum() for digit in (7, 2, 5)))
+    assert problem.collapse.tolist() == [-1, -1, 1, -1, -1, 2, -1, 0, -1, -1]
+
+
+def test_class_names_come_before_indices():
+    assert resolve_class(("b", "a", "0"), "a") == 1
+    assert resolve_class(("b", "a", "0"), "0") == 2
+    assert resolve_class(("b", "a", "c"), "2") == 2
+
+
+@pytest.mark.parametrize("token", ["10", "eleven", "-1"])
+def test_unknown_target_class_is_a_user_error(token):
+    with pytest.raises(UserError, match="is not a class of the source"):
+        binary_problem(digits_task(), token)
+
+
+def test_a_class_listed_twice_or_alone_is_a_user_error():
+    with pytest.raises(UserError, match="twice"):
+        subset_problem(digits_task(), ["1", "1"])
+    with pytest.raises(UserError, match="at least two"):
+        subset_problem(digits_task(), ["1"])
+
+
+def fine_task() -> Task:
+    classes = tuple(sorted(fine for fines in SUPERCLASSES.values() for fine in fines))
+    labels = torch.arange(300) % 100
+    split = InMemoryImages(torch.rand(300, 3, 4, 4), labels, torch.zeros(3), torch.ones(3))
+    return Task("cifar100", classes, split, split, split)
+
+
+def test_superclass_takes_its_five_fine_classes():
+    task = fine_task()
+    problem = superclass_problem(task, "flowers")
+    assert problem.classes == ("orchid", "poppy", "rose", "sunflower", "tulip")
+    assert len(problem.train) == 15 and sorted(set(problem.train.labels.tolist())) == [0, 1, 2, 3, 4]
+
+
+def test_superclass_errors_name_the_problem():
+    with pytest.raises(UserError, match="unknown superclass"):
+        superclass_problem(fine_task(), "dragons")
+    with pytest.raises(UserError, match="fine classes"):
+        superclass_problem(digits_task(), "flowers")

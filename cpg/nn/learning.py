@@ -54,6 +54,7 @@ class LearningMasks:
         self._buffer: Tensor | None = None
         self._buffer_use = _BufferUse()
         self._logits_grad: Tensor | None = None
+        self._keep: Tensor | None = None
 
     @torch.no_grad()
     def refresh(self, ownership: Tensor, logits: Tensor | None = None) -> None:
@@ -95,7 +96,10 @@ class LearningMasks:
             if self._logits_grad is None:
                 self._logits_grad = torch.empty_like(self.logits)
             logits_grad = self._logits_grad
-        args = MaskedWeightArgs(self.threshold, self.owned, self.earlier_weight, self.weight_decay, out, logits_grad)
+        if self._keep is None or self._keep.shape != weight.shape:
+            self._keep = torch.empty_like(weight)
+        args = MaskedWeightArgs(self.threshold, self.owned, self.earlier_weight, self.weight_decay, out, logits_grad,
+                                self._keep)
         result = MaskedWeight.apply(weight_in, self.logits, args)
         if out is not None and result.requires_grad:
             self._buffer_use.busy = True
@@ -105,7 +109,7 @@ class LearningMasks:
     @torch.no_grad()
     def frozen_weight(self, weight: Tensor) -> Tensor:
         """The effective weight without autograd (evaluation while learning)."""
-        return torch.where(self.logits > self.threshold, weight, 0.0)
+        return weight * torch.gt(self.logits, self.threshold).to(weight.dtype)
 
     @torch.no_grad()
     def picked(self) -> Tensor:

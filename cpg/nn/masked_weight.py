@@ -1,6 +1,6 @@
 """The effective weight of the task being learned, with picking, gating and decay in one op.
 
-Forward: W ⊙ keep, where keep = picking logits > threshold. The logits of the learning task
+Forward: W ⊙ keep, where keep = [picking logits > threshold]. The logits of the learning task
 cover every weight: its own weights are pinned above the threshold, free weights and those of
 later tasks below it, and only earlier tasks' entries are trained (straight-through).
 
@@ -33,14 +33,17 @@ class MaskedWeightArgs:
     weight_decay: float
     out: Tensor | None  # a buffer to write the result into, or None to allocate
     logits_grad: Tensor | None  # a buffer for the logits' gradient (direct mode), or None
+    keep: Tensor | None = None  # a scratch buffer for the 0/1 mask, in the weight's dtype
 
 
 class MaskedWeight(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, weight: Tensor, logits: Tensor, args: MaskedWeightArgs) -> Tensor:  # type: ignore[override]
-        keep = torch.gt(logits, args.threshold)
+        # a 0/1 float mask and a multiply: boolean where/masked_fill run ~10x slower on CPU
+        keep = torch.empty_like(weight) if args.keep is None else args.keep
+        torch.gt(logits, args.threshold, out=keep)
         out = torch.empty_like(weight) if args.out is None else args.out
-        torch.where(keep, weight, torch.zeros((), dtype=weight.dtype, device=weight.device), out=out)
+        torch.mul(weight, keep, out=out)
         ctx.save_for_backward(weight)
         # everything but the output buffer: the output refers to this node, which must not refer back
         ctx.args = MaskedWeightArgs(args.threshold, args.owned, args.earlier_weight, args.weight_decay, None,

@@ -133,7 +133,8 @@ class SharableMixin:
             return learning.frozen_weight(self.weight)
         shape = self.task_shapes[task]
         keep = (_leading(self.ownership, shape) == task) | self.reused_mask(task)
-        return torch.where(keep, _leading(self.weight, shape), 0.0).contiguous()
+        weight = _leading(self.weight, shape)
+        return (weight * keep.to(weight.dtype)).contiguous()
 
     def effective_weight(self) -> Tensor:
         task = self._active()

@@ -119,3 +119,12 @@ def test_doctor_stage_inside_cpg_keeps_zero_forgetting(quick_config, quiet, monk
         assert set(task["doctor"]) == {"start_accuracy", "best_accuracy", "kept"}
         assert "doctor" in task["seconds"]
     assert (tmp_path / "checkpoints" / "run" / "doctor-task-2.pt").is_file()
+
+
+def test_bfloat16_autocast_training_keeps_zero_forgetting(quick_config, quiet, monkeypatch):
+    records, _ = committed_logits(monkeypatch)
+    results = execute(quick_config(amp=True), console=quiet)
+    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    for row in records:
+        for task, logits in row.items():
+            assert torch.equal(records[-1][task], logits)

@@ -13,12 +13,21 @@ import argparse
 import json
 
 import cpg  # noqa: F401
-from cpg.cli.pipelines import resolve_config
+from cpg.cli.pipelines import default_pipeline, resolve_config
 from cpg.report import ConsoleReport
 from cpg.report.compare import comparison_markdown, comparison_rows
 from cpg.runner import execute
 
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
+DEFAULT_SETTINGS = {
+    "packnet": {"max_width": 1.0, "prune": {"targets": [0.6], "one_shot": True}},
+    "piggyback": {"max_width": 1.0},
+    "pae": {"max_width": 2.0},
+    "finetune": {"max_width": 1.0},
+    "independent": {"max_width": 1.0},
+}
+"""Each strategy's defining settings (those of the shipped strategy pipelines), for task
+sequences that have no `pipelines/<tasks>-<strategy>.yaml`."""
 
 
 def main() -> None:
@@ -35,6 +44,8 @@ def main() -> None:
     for strategy in args.strategies:
         flags = {"tasks": args.tasks, "strategy": strategy, "seed": args.seed,
                  "name": f"compare-{args.tasks}-{strategy}"}
+        if default_pipeline(args.tasks, strategy) == default_pipeline(args.tasks):
+            flags.update(DEFAULT_SETTINGS.get(strategy, {}))
         if args.arch:
             flags["arch"] = args.arch
         if args.options:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from cpg.algorithms import cpg as cpg_algorithm
+from cpg.algorithms import machine as cpg_algorithm
 from cpg.checkpoint import RunFolder
 from cpg.cli import main
 from cpg.errors import RunFailed, UserError

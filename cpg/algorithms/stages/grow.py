@@ -1,0 +1,22 @@
+"""GROW: start the task over from how it found the network, with more width."""
+
+import torch
+
+from cpg.algorithms.machine import StageMachine
+from cpg.algorithms.state import Stage
+from cpg.seeding import derive_seed
+
+
+class GrowStage(StageMachine):
+    def _grow(self) -> Stage:
+        """Start the task over from how it found the network, with more width."""
+        width = min(self.network.width + self.config.width_step, self.config.max_width)
+        self.context.reporter.message(
+            f"task {self.task}: {self._goal_text()} missed (val {self.progress.finetune_val_accuracy:.4f}, "
+            f"train {self.progress.finetune_train_accuracy:.4f}); growing to width {width:g}"
+        )
+        self.network = self.context.rebuild_network(self.context.load_snapshot("task_start"))
+        torch.manual_seed(derive_seed(self.config.seed, "grow", self.task, width))
+        self.network.grow(width)
+        self.progress.attempts += 1
+        return Stage.FINETUNE

@@ -11,28 +11,13 @@ import argparse
 import statistics
 import time
 
+import cpg  # noqa: F401  (before torch: the allocator options cpg runs with)
 import torch
 import torch.nn.functional as F
+from scenarios import learning_optimizers, second_task_network
 
-import cpg  # noqa: F401  (sets the allocator options cpg runs with)
-from cpg import optim, pruner
-from cpg.models import build_model, model_factory
-from cpg.nn import Reuse, TaskNetwork
-
-
-def cpg_network(arch: str, shape: tuple[int, int, int]) -> TaskNetwork:
-    network = TaskNetwork.build(model_factory(arch, shape))
-    first = network.add_task(5)
-    pruner.claim_free_weights(network, first)
-    pruner.begin_learning(network, first, Reuse.PICK)
-    pruner.MagnitudePruner(network, first).prune_to(0.5)
-    pruner.commit(network, first)
-    second = network.add_task(5)
-    pruner.claim_free_weights(network, second)
-    pruner.begin_learning(network, second, Reuse.PICK)
-    pruner.set_weight_decay(network, 4e-5)
-    network.use_task(second)
-    return network
+from cpg import optim
+from cpg.models import build_model
 
 
 def step_fn(model: torch.nn.Module, optimizers: list[torch.optim.Optimizer], x: torch.Tensor, y: torch.Tensor):
@@ -57,13 +42,8 @@ def measure(arch: str, batch: int, rounds: int) -> tuple[float, float]:
     x, y = torch.randn(batch, *shape), torch.randint(0, 5, (batch,))
     dense = build_model(arch, 5, shape).train()
     dense_step = step_fn(dense, [optim.sgd(dense.parameters(), 1e-2, 0.9, weight_decay=4e-5)], x, y)
-    network = cpg_network(arch, shape).train()
-    second = network.active_task
-    cpg_optimizers = [
-        optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, second), 1e-2, 0.9),
-        optim.adam(pruner.picking_logits(network), 5e-4),
-    ]
-    cpg_step = step_fn(network, cpg_optimizers, x, y)
+    network = second_task_network(arch, shape).train()
+    cpg_step = step_fn(network, learning_optimizers(network), x, y)
     for _ in range(3):
         dense_step()
         cpg_step()

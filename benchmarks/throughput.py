@@ -23,13 +23,14 @@ import torch.multiprocessing as mp
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
+from scenarios import learning_optimizers, second_task_network
+
 from cpg import optim, pruner
 from cpg.data import make_loader
 from cpg.data.in_memory import InMemoryImages
 from cpg.distributed import Distributed
 from cpg.engine import train_epoch
-from cpg.models import build_model, model_factory
-from cpg.nn import Reuse, TaskNetwork
+from cpg.models import build_model
 
 SHAPE = (3, 32, 32)
 BATCH = 32
@@ -38,27 +39,6 @@ BATCH = 32
 def data(images: int) -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)
     return torch.randn(images, *SHAPE, generator=generator), torch.randint(0, 5, (images,), generator=generator)
-
-
-def cpg_network(arch: str) -> TaskNetwork:
-    network = TaskNetwork.build(model_factory(arch, SHAPE))
-    first = network.add_task(5)
-    pruner.claim_free_weights(network, first)
-    pruner.begin_learning(network, first, Reuse.PICK)
-    pruner.MagnitudePruner(network, first).prune_to(0.5)
-    pruner.commit(network, first)
-    second = network.add_task(5)
-    pruner.claim_free_weights(network, second)
-    pruner.begin_learning(network, second, Reuse.PICK)
-    pruner.set_weight_decay(network, 4e-5)
-    network.use_task(second)
-    return network
-
-
-def cpg_optimizers(network: TaskNetwork) -> list[torch.optim.Optimizer]:
-    task = network.active_task
-    return [optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, task), 1e-2, 0.9),
-            optim.adam(pruner.picking_logits(network), 5e-4)]
 
 
 def plain_epoch(model: torch.nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer) -> None:
@@ -90,8 +70,8 @@ def in_process(arch: str, images: int, epochs: int) -> None:
     plain = images_per_second(lambda: plain_epoch(dense, plain_loader, plain_optimizer), images, epochs)
     engine = images_per_second(lambda: train_epoch(dense, make_loader(dataset, BATCH, shuffle=True, seed=1),
                                                    [engine_optimizer], torch.device("cpu")), images, epochs)
-    network = cpg_network(arch)
-    optimizers = cpg_optimizers(network)
+    network = second_task_network(arch, SHAPE)
+    optimizers = learning_optimizers(network)
     masked = images_per_second(lambda: train_epoch(network, make_loader(dataset, BATCH, shuffle=True, seed=1),
                                                    optimizers, torch.device("cpu")), images, epochs)
     print(f"{arch}: plain loop {plain:7.1f} img/s   cpg loop, plain model {engine:7.1f} img/s "
@@ -103,9 +83,8 @@ def _worker(rank: int, world: int, arch: str, images: int, epochs: int, address:
     if world > 1:
         dist.init_process_group("gloo", init_method=address, rank=rank, world_size=world)
     torch.manual_seed(0)
-    network = cpg_network(arch)
-    optimizers = cpg_optimizers(network)
-    pruner.train_only(network, [p for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]])
+    network = second_task_network(arch, SHAPE)
+    optimizers = learning_optimizers(network)
     pruner.set_direct_gradients(network, world == 1)
     model = Distributed(rank, world).wrap(network)
     inputs, targets = data(images)

@@ -185,4 +185,5 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     results = context.results(strategy.summary())
     if dist.is_main:
         write_json(folder.results_path, results)
+        reporter.hparams(to_mapping(config), results)
     return results

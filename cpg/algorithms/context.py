@@ -5,6 +5,7 @@ from typing import Any
 
 import torch
 
+from cpg import pruner
 from cpg.algorithms.state import RunState
 from cpg.algorithms.task_data import TaskData
 from cpg.checkpoint import RunFolder, write_json
@@ -14,6 +15,10 @@ from cpg.distributed import Distributed
 from cpg.nn import TaskNetwork
 from cpg.report import Reporter
 from cpg.report.results import build_results
+
+COMMIT_SCALARS = ("test_accuracy", "val_accuracy", "sparsity", "width", "owned_share", "picked_share", "free_capacity")
+"""Numbers of a committed task's record logged as `taskNN/commit/<name>`."""
+
 
 class RunContext:
     """Shared by the strategies. Under multi-process training only rank 0 writes to the run
@@ -85,7 +90,13 @@ class RunContext:
                              self.state.wall_seconds, size)
 
     def task_committed(self, network: TaskNetwork | None, summary: dict[str, Any]) -> None:
-        """Write results.json after every committed task, so a partial run is readable."""
+        """Write results.json after every committed task, so a partial run is readable, and
+        log the task's TensorBoard views (its numbers, the accuracy matrix, layer ownership)."""
         self._tick()
         if self.dist.is_main:
             write_json(self.folder.results_path, self.results(summary))
+            record = self.state.results[-1]
+            numbers = {**record, "free_capacity": summary.get("free_capacity")}
+            values = {key: float(numbers[key]) for key in COMMIT_SCALARS if isinstance(numbers.get(key), (int, float))}
+            layers = pruner.layer_capacity(network) if network is not None else []
+            self.reporter.committed(record["task"], values, self.state.matrix, layers)

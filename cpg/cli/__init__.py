@@ -6,6 +6,9 @@ from cpg.checkpoint import CheckpointError
 from cpg.cli.baseline import add_baseline
 from cpg.cli.compare import add_compare
 from cpg.cli.doctor import add_doctor
+from cpg.cli.eval import add_eval
+from cpg.cli.export import add_export
+from cpg.cli.inspect import add_inspect
 from cpg.cli.parser import OneLineParser
 from cpg.cli.run import add_resume, add_run
 from cpg.cli.seam import add_seam
@@ -24,6 +27,9 @@ def build_parser() -> OneLineParser:
     add_compare(subparsers)
     add_doctor(subparsers)
     add_seam(subparsers)
+    add_inspect(subparsers)
+    add_eval(subparsers)
+    add_export(subparsers)
     return parser
 
 

@@ -143,10 +143,24 @@ class SharableMixin:
             return learning.weight(self.weight)
         # Fused optimizers update in place without bumping `_version`: a committed task's inputs
         # never change by design, and the learning task's are re-read after every training step.
-        stamp = (id(self.weight), self.weight._version, self.ownership._version)
+        stamp = self._inputs_stamp(task)
         if learning is not None and learning.task == task:
             stamp += (id(learning), learning.generation, learning.logits._version)
         return self.cache.get(task, stamp, lambda: self.task_weight(task))
+
+    def _inputs_stamp(self, task: int) -> tuple:
+        """Identity, storage and in-place version of everything a committed task's effective
+        weight is computed from (weight, ownership, its packed picking mask): an update, a
+        reload, a move to another device or dtype (new storage), or a replaced tensor changes
+        the stamp. It runs in every forward of every layer, so it reads the module's tensor
+        dicts directly (`nn.Module` attribute lookup costs more than the rest of the stamp)."""
+        module: nn.Module = self  # type: ignore[assignment]
+        weight, ownership = module._parameters["weight"], module._buffers["ownership"]
+        pick = module._modules["picks"]._buffers.get(str(task))
+        stamp = (id(weight), weight.data_ptr(), weight._version, id(ownership), ownership.data_ptr(), ownership._version)
+        if pick is not None:
+            stamp += (id(pick), pick.data_ptr(), pick._version)
+        return stamp
 
     def effective_bias(self) -> Tensor | None:
         if not self.has_bias:

@@ -1,10 +1,17 @@
 """One object the algorithms report to: console progress and TensorBoard together."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
+from cpg.pruner import LayerCapacity
 from cpg.report.console import ConsoleReport, StageBar
+from cpg.report.continual import average_accuracy
+from cpg.report.figures import accuracy_matrix_image, ownership_image
 from cpg.report.tensorboard import TensorBoardLog
+
+HPARAM_METRICS = ("average_accuracy", "backward_transfer", "final_width", "free_capacity")
+"""Numbers of results.json shown next to the settings in TensorBoard's HParams view."""
 
 
 class StageReport:
@@ -37,6 +44,31 @@ class Reporter:
     def scalars(self, task: int, stage: str, step: int, values: dict[str, float]) -> None:
         if self.log is not None:
             self.log.scalars(task, stage, step, values)
+
+    def committed(self, task: int, values: dict[str, float], matrix: Sequence[Sequence[float]],
+                  layers: Sequence[LayerCapacity]) -> None:
+        """TensorBoard views of a committed task: its numbers (`taskNN/commit/…` and the run's
+        curves over tasks `run/…`), the accuracy matrix so far and who owns each layer."""
+        if self.log is None:
+            return
+        self.log.scalars(task, "commit", task, values)
+        curves = {"average_accuracy": average_accuracy([list(row) for row in matrix])}
+        if "free_capacity" in values:
+            curves["free_capacity"] = values["free_capacity"]
+        self.log.run_scalars(task, curves)
+        self.log.image(task, "commit", "accuracy_matrix", accuracy_matrix_image(matrix), task)
+        if layers:
+            self.log.image(task, "commit", "ownership", ownership_image(layers), task)
+        self.log.flush()
+
+    def hparams(self, settings: Mapping[str, Any], results: Mapping[str, Any]) -> None:
+        """The run's settings and its final numbers from results.json, for the HParams view."""
+        if self.log is None:
+            return
+        metrics = {key: float(results[key]) for key in HPARAM_METRICS if isinstance(results.get(key), (int, float))}
+        metrics["max_forgetting"] = max(results.get("forgetting") or [0.0])
+        self.log.hparams(settings, metrics)
+        self.log.flush()
 
     def message(self, text: str) -> None:
         self.console.message(text)

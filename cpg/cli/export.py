@@ -1,0 +1,72 @@
+"""`cpg export RUN --task K -o FILE`: task K as a standalone plain-PyTorch model."""
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from rich.table import Table
+
+from cpg.errors import UserError
+from cpg.evaluation import check_data, task_batches
+from cpg.export.task import FORMATS, check_logits, export_task, load_model, save_model
+from cpg.report import ConsoleReport
+from cpg.runner import load_benchmark
+from cpg.runs import open_run
+
+LOADING = {"export": "torch.export.load(FILE).module()", "torchscript": "torch.jit.load(FILE)"}
+
+
+def add_export(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("export", help="save one task as a standalone model that loads without cpg")
+    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
+    parser.add_argument("--task", type=int, required=True, metavar="K", help="the committed task to export")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="file to write (a .pt2 file for --format export)")
+    parser.add_argument("--format", choices=FORMATS, default="export",
+                        help="torch.export program (default) or TorchScript (deprecated by PyTorch)")
+    parser.add_argument("--fuse-bn", action="store_true", help="fold BatchNorm into the convolution before it")
+    parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if args.format == "export" and output.suffix != ".pt2":
+        raise UserError(f"{output}: a torch.export program must be saved as a .pt2 file")
+    run = open_run(args.run)
+    run.check_task(args.task)
+    config = run.config if args.data_root is None else dataclasses.replace(run.config, data_root=args.data_root)
+    benchmark = load_benchmark(dataclasses.replace(config, download=False))
+    check_data(run, benchmark, [args.task])
+    exported = export_task(run.network, args.task, run.input_shape, args.fuse_bn)
+    save_model(exported.model, exported.example, output, args.format)
+    run.network.use_task(args.task)
+    difference, images = check_logits(run.network, load_model(output, args.format),
+                                      task_batches(run, benchmark, args.task, "test"))
+    report = {
+        "task": args.task, "file": str(output), "format": args.format, "fuse_bn": args.fuse_bn,
+        "width": run.network.task(args.task).width, "input_shape": list(run.input_shape),
+        "before": dataclasses.asdict(exported.task_width), "after": dataclasses.asdict(exported.exported),
+        "test_images_checked": images, "max_logit_difference": difference, "load_with": LOADING[args.format],
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print(report)
+    return 0
+
+
+def _print(report: dict) -> None:
+    table = Table(title=f"task {report['task']} at width {report['width']:g} → {report['file']}")
+    for column in ("", "task width", "exported", "ratio"):
+        table.add_column(column, justify="left" if not column else "right")
+    for key, label in (("parameters", "parameters"), ("flops", "FLOPs per image"), ("channels", "hidden channels")):
+        before, after = report["before"][key], report["after"][key]
+        table.add_row(label, f"{before:,}", f"{after:,}", f"{after / before:.3f}" if before else "–")
+    console = ConsoleReport().console
+    console.print(table)
+    console.print(f"logits match the engine's on {report['test_images_checked']} test images "
+                  f"(max difference {report['max_logit_difference']:.2e}); load with "
+                  f"{report['load_with'].replace('FILE', repr(report['file']))}")

@@ -1,0 +1,56 @@
+"""`cpg inspect RUN`: tasks, accuracy matrix and capacity of a run, as tables, JSON or PNGs."""
+
+import argparse
+import json
+from pathlib import Path
+
+from cpg import pruner
+from cpg.report import ConsoleReport
+from cpg.report.figures import accuracy_matrix_image, accuracy_sparsity_image, ownership_image
+from cpg.report.inspection import inspection
+from cpg.report.inspection_tables import inspection_tables
+from cpg.report.png import save_png
+from cpg.runs import Run, open_run
+
+PLOTS = ("accuracy_matrix.png", "capacity.png", "accuracy_vs_sparsity.png")
+
+
+def add_inspect(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("inspect", help="show a run's tasks, accuracy matrix and capacity per layer")
+    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
+    parser.add_argument("--json", action="store_true", help="print the same as one JSON document")
+    parser.add_argument("--plot", metavar="DIR", help=f"also write {', '.join(PLOTS)} to DIR")
+    parser.set_defaults(handler=run_inspect)
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    run = open_run(args.run)
+    state = run.state
+    position = {"task": state.task, "stage": state.stage.value, "epoch": state.epoch}
+    document = inspection(str(run.folder.root), run.config, state.results, state.matrix, run.network, position)
+    if args.plot:
+        written = write_plots(run, document, Path(args.plot))
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        console = ConsoleReport().console
+        for table in inspection_tables(document):
+            console.print(table)
+        console.print(f"average accuracy {document['average_accuracy'] * 100:.2f}%   "
+                      f"free capacity {_percent(document['free_capacity'])}")
+        if args.plot:
+            console.print("plots: " + "  ".join(str(path) for path in written))
+    return 0
+
+
+def write_plots(run: Run, document: dict, directory: Path) -> list[Path]:
+    paths = [directory / name for name in PLOTS]
+    images = (accuracy_matrix_image(document["accuracy_matrix"]), ownership_image(pruner.layer_capacity(run.network)),
+              accuracy_sparsity_image(run.state.results))
+    for path, image in zip(paths, images):
+        save_png(path, image)
+    return paths
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.2f}%"

@@ -1,0 +1,62 @@
+"""`cpg eval`: one load of the checkpoint, tasks switched in place, the numbers of commit time."""
+
+import json
+from collections import Counter
+
+import pytest
+
+import cpg.checkpoint
+from cpg.cli import main
+from cpg.evaluation import evaluate_tasks
+from cpg.nn import SharableMixin
+from cpg.runner import load_benchmark
+from cpg.runs import open_run
+from tests.fixtures.committed_run import committed_run
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    return committed_run(tmp_path_factory)
+
+
+def test_eval_of_every_task_equals_the_accuracies_recorded_at_commit(finished, capsys):
+    run_dir, results = finished
+    assert main(["eval", str(run_dir), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["task"] for row in rows] == [1, 2, 3]
+    at_commit = [task["accuracy_at_commit"] for task in results["tasks"]]
+    assert len(set(at_commit)) > 1 or at_commit[0] < 1.0, "the run is too easy to tell tasks apart"
+    assert [row["accuracy"] for row in rows] == at_commit == results["accuracy_matrix"][-1]
+    assert main(["eval", str(run_dir), "--split", "val", "--task", "2", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["accuracy"] == results["tasks"][1]["val_accuracy"]
+
+
+def test_any_order_gives_the_same_numbers_without_reloading(finished, monkeypatch):
+    run_dir, _ = finished
+    reference = open_run(run_dir)
+    benchmark = load_benchmark(reference.config)
+    in_order = {task: (stats.accuracy, stats.loss) for task, stats in evaluate_tasks(reference, benchmark, [1, 2, 3])}
+
+    run = open_run(run_dir)
+    loads, computed = Counter(), Counter()
+    original_load, original_weight = cpg.checkpoint.load_tensors, SharableMixin.task_weight
+
+    def counting_load(*args, **kwargs):
+        loads["load_tensors"] += 1
+        return original_load(*args, **kwargs)
+
+    def counting_weight(layer, task):
+        computed[(id(layer), task)] += 1
+        return original_weight(layer, task)
+
+    monkeypatch.setattr(cpg.checkpoint, "load_tensors", counting_load)
+    monkeypatch.setattr(SharableMixin, "task_weight", counting_weight)
+    network = run.network
+    shuffled = evaluate_tasks(run, benchmark, [3, 1, 3, 2])
+    assert [task for task, _ in shuffled] == [3, 1, 3, 2]
+    for task, stats in shuffled:
+        assert (stats.accuracy, stats.loss) == in_order[task]
+    assert run.network is network and not loads
+    layers = len(network.sharable_layers())
+    assert sum(computed.values()) == 3 * layers and set(computed.values()) == {1}, "effective weights recomputed"

@@ -96,3 +96,15 @@ def test_compare_prints_one_row_per_run_and_refuses_mixed_benchmarks(quick_confi
     other.write_text(json.dumps({**document, "benchmark": "digits-5"}))
     assert main(["compare", folders[0], str(other)]) == 2
     assert "different benchmarks" in capsys.readouterr().err
+
+
+def test_finetune_runs_can_be_opened_and_independent_runs_say_where_their_models_are(quick_config, quiet, tmp_path):
+    from cpg.errors import UserError
+    from cpg.runs import open_run
+
+    run(quick_config, quiet, "finetune")
+    opened = open_run(tmp_path / "checkpoints" / "finetune")
+    assert opened.network.committed_tasks == [1, 2, 3]
+    run(quick_config, quiet, "independent")
+    with pytest.raises(UserError, match="task-K.pt"):
+        open_run(tmp_path / "checkpoints" / "independent")

@@ -59,6 +59,7 @@ class PruneStage(StageMachine):
                     sparsity = magnitude.sparsity()
                     report.epoch(index * settings.epochs + epoch, {
                         "loss": stats.loss, "train_acc": stats.accuracy, "sparsity": sparsity, "lr": settings.lr,
+                        "mask_lr": settings.mask_lr, "width": self.network.width,
                         "free_capacity": pruner.free_share(self.network),
                     })
                     self.state.epoch = epoch + 1

@@ -29,7 +29,8 @@ class RetrainStage(StageMachine):
                 else:
                     self.progress.retrain_since_best += 1
                 report.epoch(epoch, {"loss": stats.loss, "train_acc": stats.accuracy, "val_acc": val,
-                                     "lr": settings.lr, "mask_lr": settings.mask_lr})
+                                     "lr": settings.lr, "mask_lr": settings.mask_lr, "width": self.network.width,
+                                     "free_capacity": pruner.free_share(self.network)})
                 self.state.epoch = epoch + 1
                 self._save_epoch(optimizers)
         self._restore("retrained" if self.progress.retrain_kept else "chosen")

@@ -1,5 +1,6 @@
 """Optimizers and learning-rate steps used by every stage."""
 
+import math
 from collections.abc import Iterable, Mapping
 
 import torch
@@ -40,6 +41,11 @@ def stepped_lr(base: float, steps: Mapping[int, float], epoch: int) -> float:
         if epoch >= start:
             factor = steps[start]
     return base * factor
+
+
+def cosine_lr(base: float, epoch: int, epochs: int) -> float:
+    """Learning rate of `epoch` (0-based) annealed from `base` towards 0 over `epochs`."""
+    return base * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:

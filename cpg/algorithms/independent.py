@@ -24,15 +24,15 @@ from cpg.seeding import derive_seed
 
 
 def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, reporter: Reporter,
-                     device: torch.device, *, balanced: bool = False,
-                     loss_fn: LossFn = F.cross_entropy) -> tuple[torch.nn.Module, dict[str, float]]:
-    """Train a fresh network at width 1.0 on task `index` (0-based) with the FINETUNE schedule,
+                     device: torch.device, *, balanced: bool = False, loss_fn: LossFn = F.cross_entropy,
+                     width: float = 1.0) -> tuple[torch.nn.Module, dict[str, float]]:
+    """Train a fresh network at `width` on task `index` (0-based) with the FINETUNE schedule,
     drawing class-balanced batches when `balanced`; returns it and its final val and test
     accuracies."""
     task = benchmark.tasks[index]
     data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on, balanced)
     torch.manual_seed(derive_seed(config.seed, "independent", index))
-    model = build_model(config.arch, task.num_classes, benchmark.input_shape).to(device)
+    model = build_model(config.arch, task.num_classes, benchmark.input_shape, width).to(device)
     settings = config.finetune
     optimizer = optim.sgd(model.parameters(), settings.lr, config.momentum, weight_decay=config.weight_decay)
     title = f"task {index + 1}/{len(benchmark.tasks)} {task.name} · alone"

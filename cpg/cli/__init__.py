@@ -5,6 +5,7 @@ import sys
 from cpg.checkpoint import CheckpointError
 from cpg.cli.baseline import add_baseline
 from cpg.cli.compare import add_compare
+from cpg.cli.compress import add_compress
 from cpg.cli.doctor import add_doctor
 from cpg.cli.eval import add_eval
 from cpg.cli.export import add_export
@@ -30,6 +31,7 @@ def build_parser() -> OneLineParser:
     add_inspect(subparsers)
     add_eval(subparsers)
     add_export(subparsers)
+    add_compress(subparsers)
     return parser
 
 

@@ -22,6 +22,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dataset", required=True, help="benchmark: digits-10, cifar10, …")
     parser.add_argument("--task", type=int, default=1, help="which task of the benchmark (1-based, default 1)")
     parser.add_argument("--arch", help="architecture (default: the pipeline's)")
+    parser.add_argument("--width", type=float, default=1.0, help="width multiplier: channels scale by √width (default 1)")
     parser.add_argument("--config", help="pipeline YAML whose finetune schedule is used")
     parser.add_argument("--epochs", type=int, help="training epochs (default: the pipeline's finetune epochs)")
     parser.add_argument("--lr", type=float, help="initial learning rate")
@@ -57,10 +58,10 @@ def train(args: argparse.Namespace) -> int:
     console = ConsoleReport(quiet=args.quiet)
     model, accuracies = train_task_alone(scale_epochs(config), benchmark, args.task - 1, Reporter(console),
                                          resolve_device(config.device), balanced=args.balanced_sampling,
-                                         loss_fn=focal_loss(args.focal_gamma))
+                                         loss_fn=focal_loss(args.focal_gamma), width=args.width)
     task = benchmark.tasks[args.task - 1]
     path = Path(args.output or f"{config.checkpoint_dir}/classifiers/{benchmark.name}-{config.arch}.pt")
-    save_classifier(path, Classifier(model.cpu(), config.arch, benchmark.input_shape, task.classes,
+    save_classifier(path, Classifier(model.cpu(), config.arch, benchmark.input_shape, task.classes, args.width,
                                      dataset=f"{benchmark.name}:{args.task}"))
     console.console.print(f"{task.name}: val {accuracies['val'] * 100:.2f}%  test {accuracies['test'] * 100:.2f}%  -> {path}")
     return 0

@@ -65,6 +65,26 @@ def build_config(*layers: tuple[str, Mapping[str, Any]]) -> RunConfig:
     return config
 
 
+def apply_layer(config: Any, layer: Mapping[str, Any], source: str, prefix: str = "") -> Any:
+    """A copy of the dataclass `config` with the settings of `layer` (read from `source`); an
+    unknown key or a value of the wrong type is a UserError naming both. A nested dataclass
+    takes a nested mapping. For settings that are not a `RunConfig` (SeaM, compression)."""
+    fields = {item.name: item for item in dataclasses.fields(config)}
+    changes = {}
+    for key, value in layer.items():
+        where = f"{prefix}{key}"
+        if key not in fields:
+            raise UserError(f"{source}: unknown key {where!r} (known here: {', '.join(sorted(fields))})")
+        current = getattr(config, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise UserError(f"{source}: {where}: expected a mapping, got {value!r}")
+            changes[key] = apply_layer(current, value, source, where + ".")
+        else:
+            changes[key] = coerce(value, fields[key].type, f"{source}: {where}")
+    return dataclasses.replace(config, **changes)
+
+
 def to_mapping(config: Any) -> dict[str, Any]:
     """Plain dict of a config dataclass (what run.yaml stores)."""
     return dataclasses.asdict(config)

@@ -1,8 +1,9 @@
-"""Weight magnitude: the importance score of CPG's and PackNet's unstructured pruning."""
+"""Weight magnitude: the importance score of CPG's and PackNet's unstructured pruning, and,
+reduced over a channel, of L1/L2-norm channel pruning."""
 
 from torch import Tensor
 
 
-def magnitude(weight: Tensor) -> Tensor:
-    """Per-weight importance |w| (larger = more important)."""
+def magnitude(name: str, weight: Tensor) -> Tensor:
+    """Per-weight importance |w| (a `WeightScore`; the layer's name does not matter)."""
     return weight.detach().abs()

@@ -1,13 +1,15 @@
 """Gradual magnitude pruning of the learning task's own weights (Zhu & Gupta's cubic schedule).
 
-Pruned weights are released (ownership 0), zeroed at once, and their optimizer state cleared, so
-they stay exactly zero until a later task claims them.
+The weights with the lowest score go first; the score is a `cpg.metrics.WeightScore`, the
+magnitude |w| unless another is given. Pruned weights are released (ownership 0), zeroed at
+once, and their optimizer state cleared, so they stay exactly zero until a later task claims
+them.
 """
 
 import torch
 from torch import Tensor
 
-from cpg.metrics import magnitude
+from cpg.metrics import WeightScore, magnitude
 from cpg.nn import TaskNetwork
 
 
@@ -21,9 +23,11 @@ class MagnitudePruner:
     """Prunes the learning task to a sparsity, layer by layer, relative to what it owned when
     pruning began (so 0.5 means half of the task's original weights in every layer)."""
 
-    def __init__(self, network: TaskNetwork, task: int, initial_counts: dict[str, int] | None = None) -> None:
+    def __init__(self, network: TaskNetwork, task: int, initial_counts: dict[str, int] | None = None,
+                 score: WeightScore = magnitude) -> None:
         self.network = network
         self.task = task
+        self.score = score
         self.initial_counts = initial_counts or {
             name: int((layer.ownership == task).sum()) for name, layer in network.sharable_layers()
         }
@@ -40,7 +44,7 @@ class MagnitudePruner:
 
     @torch.no_grad()
     def prune_to(self, sparsity: float, optimizers: tuple[torch.optim.Optimizer, ...] = ()) -> int:
-        """Release the smallest-magnitude owned weights until each layer reaches `sparsity`."""
+        """Release the lowest-scoring owned weights until each layer reaches `sparsity`."""
         released_total = 0
         for name, layer in self.network.sharable_layers():
             owned = layer.ownership == self.task
@@ -48,10 +52,10 @@ class MagnitudePruner:
             excess = int(owned.sum()) - keep
             if excess <= 0:
                 continue
-            scores = magnitude(layer.weight)[owned]
-            cutoff = torch.kthvalue(scores, excess).values
-            below = owned & (magnitude(layer.weight) < cutoff)
-            ties = owned & (magnitude(layer.weight) == cutoff)
+            scores = self.score(name, layer.weight)
+            cutoff = torch.kthvalue(scores[owned], excess).values
+            below = owned & (scores < cutoff)
+            ties = owned & (scores == cutoff)
             released = below | _first(ties, excess - int(below.sum()))
             self._release(layer, released, optimizers)
             released_total += int(released.sum())

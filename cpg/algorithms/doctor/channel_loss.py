@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from cpg.algorithms.doctor.probe import LayerTap
 from cpg.engine import LossFn
+from cpg.metrics import LayerTap, per_channel
 
 
 def most_confusing(logits: Tensor, targets: Tensor) -> Tensor:
@@ -32,8 +32,7 @@ def channel_gradients(logits: Tensor, output: Tensor, classes: Tensor) -> Tensor
     score of its class in `classes`; differentiable."""
     score = logits.gather(1, classes[:, None]).mean()
     (gradient,) = torch.autograd.grad(score, output, create_graph=True)
-    magnitude = gradient.abs()
-    return magnitude.flatten(2).sum(dim=2) if magnitude.dim() > 2 else magnitude
+    return per_channel(gradient.abs())
 
 
 def channel_loss(logits: Tensor, output: Tensor, targets: Tensor, masks: Tensor) -> Tensor:

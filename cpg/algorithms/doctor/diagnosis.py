@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import Dataset, Subset
 
-from cpg.algorithms.doctor.probe import LayerTap, frozen, resolve_layer
+from cpg.algorithms.doctor.probe import frozen, resolve_layer
 from cpg.config.doctor import DoctorConfig
 from cpg.data import make_loader
 from cpg.data.in_memory import InMemoryImages
 from cpg.errors import UserError
+from cpg.metrics import class_relevance, min_max
 
 
 @dataclass
@@ -51,8 +52,10 @@ def diagnose(model: nn.Module, train: Dataset, num_classes: int, settings: Docto
         with frozen(model.parameters()):
             chosen = confident_examples(model, dataset, num_classes, settings.images_per_class, device, batch_size)
             indices = torch.cat(chosen)
-            total = channel_relevance(model, layer, _subset(dataset, indices), num_classes, settings.signal,
-                                      device, batch_size)
+            if not len(indices):
+                raise UserError("the model classifies not a single training image correctly; train it before diagnosing it")
+            batches = make_loader(_subset(dataset, indices), batch_size, shuffle=False)
+            (total,) = class_relevance(model, [layer], batches, settings.signal, detach=True)
     finally:
         model.train(was_training)
     images = torch.tensor([len(members) for members in chosen])
@@ -77,41 +80,6 @@ def confident_examples(model: nn.Module, dataset: Dataset, num_classes: int, per
         ranked = order[(labels[order] == label) & correct[order]]
         chosen.append(ranked[:per_class])
     return chosen
-
-
-def channel_relevance(model: nn.Module, layer: nn.Module, dataset: Dataset, num_classes: int, signal: str,
-                      device: torch.device, batch_size: int) -> Tensor:
-    """Per class, the relevance of each output channel of `layer` summed over space and over
-    the class's examples in `dataset`: [classes, channels] on the CPU, in float64."""
-    total: Tensor | None = None
-    with LayerTap(layer, detach=True) as tap:
-        for inputs, targets in make_loader(dataset, batch_size, shuffle=False):
-            targets = targets.to(device)
-            with torch.enable_grad():
-                logits = model(inputs.to(device))
-                per_image = _signal(signal, tap.output, logits, targets)
-            channels = per_image.flatten(2).sum(dim=2) if per_image.dim() > 2 else per_image
-            if total is None:
-                total = torch.zeros(num_classes, channels.shape[1], dtype=torch.float64)
-            total.index_add_(0, targets.cpu(), channels.detach().double().cpu())
-    if total is None:
-        raise UserError("the model classifies not a single training image correctly; train it before diagnosing it")
-    return total
-
-
-def _signal(signal: str, output: Tensor, logits: Tensor, targets: Tensor) -> Tensor:
-    if signal == "activation":
-        return output.detach().relu()
-    score = logits.gather(1, targets[:, None]).sum()
-    (gradient,) = torch.autograd.grad(score, output)
-    return gradient.abs() if signal == "abs_gradient" else gradient.relu()
-
-
-def min_max(values: Tensor) -> Tensor:
-    """Each row scaled to [0, 1] by its minimum and maximum; a constant row becomes zeros."""
-    low = values.min(dim=1, keepdim=True).values
-    span = values.max(dim=1, keepdim=True).values - low
-    return torch.where(span > 0, (values - low) / span.clamp_min(torch.finfo(values.dtype).tiny), 0.0).float()
 
 
 def _unaugmented(dataset: Dataset) -> Dataset:

@@ -1,10 +1,9 @@
-"""Choosing the layer Model Doctor examines and reading its output during a forward pass."""
+"""Choosing the layer Model Doctor examines (its output is read with `cpg.metrics.LayerTap`)."""
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from torch import Tensor, nn
+from torch import nn
 
 from cpg.errors import UserError
 from cpg.nn import TaskHead
@@ -39,33 +38,6 @@ def resolve_layer(model: nn.Module, name: str | None) -> tuple[str, nn.Module]:
 
 def output_channels(layer: nn.Module) -> int:
     return layer.out_channels if isinstance(layer, nn.Conv2d) else layer.out_features
-
-
-class LayerTap:
-    """Keeps the output of `layer` from the latest forward pass in `output`, while entered.
-
-    The rest of the network receives a copy, so an in-place operation after the layer (a
-    `ReLU(inplace=True)`) cannot overwrite the tensor gradients are taken with respect to. With
-    `detach`, the output starts a new graph: gradients w.r.t. it never reach earlier layers.
-    """
-
-    def __init__(self, layer: nn.Module, detach: bool = False) -> None:
-        self.layer = layer
-        self.detach = detach
-        self.output: Tensor | None = None
-        self._handle: Any = None
-
-    def __enter__(self) -> "LayerTap":
-        self._handle = self.layer.register_forward_hook(self._record)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._handle.remove()
-        self.output = None
-
-    def _record(self, module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> Tensor:
-        self.output = output.detach().requires_grad_() if self.detach else output
-        return self.output.clone()
 
 
 @contextmanager

@@ -6,7 +6,6 @@ validation accuracy after every epoch, and the weights of the best epoch restore
 """
 
 import copy
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +16,13 @@ from torch import nn
 from cpg import optim
 from cpg.algorithms.doctor.channel_loss import DoctorLoss
 from cpg.algorithms.doctor.diagnosis import Diagnosis
-from cpg.algorithms.doctor.probe import LayerTap, output_channels, resolve_layer
+from cpg.algorithms.doctor.probe import output_channels, resolve_layer
 from cpg.algorithms.task_data import TaskData
 from cpg.config.doctor import DoctorConfig
 from cpg.engine import evaluate, train_epoch
 from cpg.errors import UserError
 from cpg.losses import focal_loss
+from cpg.metrics import LayerTap
 from cpg.report import StageReport
 from cpg.seeding import derive_seed
 
@@ -33,11 +33,6 @@ class TreatmentResult:
     best_accuracy: float  # on the selection split, of the kept epoch
     best_epoch: int  # 1-based epoch whose weights were kept
     history: list[dict[str, float]] = field(default_factory=list)
-
-
-def cosine_lr(base: float, epoch: int, epochs: int) -> float:
-    """Learning rate of `epoch` (0-based) annealed from `base` towards 0 over `epochs`."""
-    return base * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
 
 
 def treat(model: nn.Module, layer: nn.Module, masks: torch.Tensor, optimizers: list[torch.optim.Optimizer],
@@ -54,12 +49,12 @@ def treat(model: nn.Module, layer: nn.Module, masks: torch.Tensor, optimizers: l
         loss_fn = DoctorLoss(tap, masks, settings.alpha, focal_loss(settings.focal_gamma))
         for epoch in range(settings.epochs):
             for optimizer, base in zip(optimizers, base_lrs):
-                optim.set_lr(optimizer, cosine_lr(base, epoch, settings.epochs))
+                optim.set_lr(optimizer, optim.cosine_lr(base, epoch, settings.epochs))
             torch.manual_seed(derive_seed(data.seed, *position, "step", epoch))
             stats = train_epoch(model, data.train_batches(*position, epoch), optimizers, device, loss_fn=loss_fn)
             val = evaluate(model, data.eval_batches("select"), device).accuracy
             values = {"loss": stats.loss, "channel_loss": loss_fn.take_mean(), "train_acc": stats.accuracy,
-                      "val_acc": val, "lr": cosine_lr(base_lrs[0], epoch, settings.epochs)}
+                      "val_acc": val, "lr": optim.cosine_lr(base_lrs[0], epoch, settings.epochs)}
             history.append(values)
             if report is not None:
                 report.epoch(epoch, values)

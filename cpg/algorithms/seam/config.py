@@ -2,12 +2,11 @@
 (`pipelines/seam-*.yaml`) and command-line flags. Defaults are the paper's (ICSE 2023):
 300 epochs, Adam, head lr 0.1, batch 64; α and the mask lr depend on model and dataset."""
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cpg.config.loading import coerce
+from cpg.config.loading import apply_layer
 from cpg.errors import UserError
 
 
@@ -59,26 +58,9 @@ def seam_config(*layers: tuple[str, Mapping[str, Any]]) -> SeamConfig:
     """Defaults, then each (source name, mapping) layer in order; validated."""
     config = SeamConfig()
     for source, layer in layers:
-        config = _apply(config, layer, source, "")
+        config = apply_layer(config, layer, source)
     check_seam(config)
     return config
-
-
-def _apply(config: Any, layer: Mapping[str, Any], source: str, prefix: str) -> Any:
-    fields = {item.name: item for item in dataclasses.fields(config)}
-    changes = {}
-    for key, value in layer.items():
-        where = f"{prefix}{key}"
-        if key not in fields:
-            raise UserError(f"{source}: unknown key {where!r} (known here: {', '.join(sorted(fields))})")
-        current = getattr(config, key)
-        if dataclasses.is_dataclass(current):
-            if not isinstance(value, Mapping):
-                raise UserError(f"{source}: {where}: expected a mapping, got {value!r}")
-            changes[key] = _apply(current, value, source, where + ".")
-        else:
-            changes[key] = coerce(value, fields[key].type, f"{source}: {where}")
-    return dataclasses.replace(config, **changes)
 
 
 def check_seam(config: SeamConfig) -> None:

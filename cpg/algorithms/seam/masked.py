@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from cpg.metrics import LearnedMask
 from cpg.nn.binarizer import SEAM_THRESHOLD, binarize
 
 
@@ -50,7 +51,13 @@ class MaskedModule(nn.Module):
 
     @torch.no_grad()
     def binary_masks(self) -> dict[str, Tensor]:
-        return {name: mask > SEAM_THRESHOLD for name, mask in zip(self.masked_names, self.masks)}
+        score = self.learned_mask()
+        return {name: score.kept(name) for name in self.masked_names}
+
+    def learned_mask(self) -> LearnedMask:
+        """The masks as a weight score (`cpg.metrics`): 1 where a weight is kept; reduced over a
+        channel (`ChannelNorm(1, …)`), the number of the channel's weights kept."""
+        return LearnedMask(dict(zip(self.masked_names, self.masks)), SEAM_THRESHOLD)
 
     @torch.no_grad()
     def masked_source(self) -> nn.Module:

@@ -1,0 +1,120 @@
+"""`cpg compress`: a trained task model with whole channels pruned, fine-tuned briefly, BatchNorm
+folded, saved as a standalone program that loads without cpg."""
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from cpg.algorithms.compress import compress
+from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run
+from cpg.algorithms.task_data import resolve_device
+from cpg.config import read_yaml
+from cpg.config.compress import MODES, CompressConfig, compress_config
+from cpg.data import make_loader
+from cpg.errors import UserError
+from cpg.export import save_standalone
+from cpg.export.task import check_logits, load_model
+from cpg.metrics import METRICS
+from cpg.report import ConsoleReport, Reporter
+
+FLAGS = ("metric", "mode", "ratio", "flops", "calibration_images", "epochs", "lr", "seed", "device", "data_root")
+
+
+def add_compress(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("compress", help="prune whole channels of a trained model, fine-tune it and save it "
+                                   "as a standalone model")
+    parser.add_argument("classifier", nargs="?", help="a classifier file from `cpg train` (or give --run and --task)")
+    parser.add_argument("--run", metavar="DIR", help="a CPG run folder, to compress one of its tasks")
+    parser.add_argument("--task", type=int, metavar="K", help="the committed task of --run to compress")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the compressed model (.pt2); load it "
+                        "with torch.export.load(FILE).module()")
+    parser.add_argument("--config", metavar="FILE", help="recipe YAML, e.g. pipelines/compress-digits-resnet20.yaml")
+    parser.add_argument("--metric", help=f"channel score: {', '.join(METRICS)} (default l1)")
+    parser.add_argument("--mode", help=f"how channels are chosen: {', '.join(MODES)} (default global)")
+    parser.add_argument("--ratio", type=float, help="share of the channels to remove, between 0 and 1")
+    parser.add_argument("--flops", type=float, help="or: share of the FLOPs to keep, between 0 and 1")
+    parser.add_argument("--layer-ratios", metavar="FILE", help="YAML mapping of layer names to the share of their "
+                        "channels to remove (mode ratios)")
+    parser.add_argument("--calibration-images", type=int, help="training images the taylor and doctor metrics read (256)")
+    parser.add_argument("--epochs", type=int, help="fine-tuning epochs after pruning (default 10; 0: none)")
+    parser.add_argument("--lr", type=float, help="initial fine-tuning learning rate, cosine-annealed (default 0.01)")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--device", help="device to score and fine-tune on (latency is measured on the CPU)")
+    parser.add_argument("--data-root", help="folder holding the datasets")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run_compress)
+
+
+def run_compress(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.suffix != ".pt2":
+        raise UserError(f"{output}: the compressed model is a torch.export program; name it with .pt2")
+    config = _config(args)
+    source = _source(args, config)
+    compressed = compress(source, config, Reporter(ConsoleReport(quiet=args.quiet or args.json)),
+                          resolve_device(config.device))
+    save_standalone(compressed.model, compressed.example, output)
+    test = make_loader(source.task.test, config.eval_batch_size, shuffle=False)
+    difference, images = check_logits(compressed.pruned, load_model(output, "export"), test)
+    report = {**compressed.report, "output": str(output), "test_images_checked": images,
+              "max_logit_difference": difference, "load_with": "torch.export.load(FILE).module()"}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        ConsoleReport().console.print(_table(report))
+    return 0
+
+
+def _config(args: argparse.Namespace) -> CompressConfig:
+    layers = [(args.config, read_yaml(args.config))] if args.config else []
+    flags: dict[str, Any] = {key: getattr(args, key) for key in FLAGS if getattr(args, key) is not None}
+    if args.layer_ratios:
+        flags["layer_ratios"] = read_yaml(args.layer_ratios)
+        flags.setdefault("mode", "ratios")
+    if args.ratio is not None or args.flops is not None or args.layer_ratios:
+        flags.update(ratio=args.ratio, flops=args.flops)  # a target on the command line replaces the recipe's
+    layers.append(("command line", flags))
+    return compress_config(*layers)
+
+
+def _source(args: argparse.Namespace, config: CompressConfig) -> Source:
+    if bool(args.classifier) == bool(args.run):
+        raise UserError("give the model to compress: a classifier file from `cpg train`, or --run DIR --task K")
+    if args.run:
+        if args.task is None:
+            raise UserError("--run needs --task K (which task of the run to compress)")
+        return source_from_run(args.run, args.task, config)
+    if args.task is not None:
+        raise UserError("--task picks a task of a --run; a classifier file holds one task")
+    if Path(args.classifier).suffix == ".pt2":
+        raise UserError(f"{args.classifier} is an exported program, which cannot be pruned again; compress the task "
+                        "it came from with --run DIR --task K, or a classifier file from `cpg train`")
+    return source_from_classifier(args.classifier, config)
+
+
+def _table(report: dict[str, Any]) -> Table:
+    settings = report["settings"]
+    target = (f"ratio {settings['ratio']:g}" if settings["ratio"] is not None else
+              f"FLOPs {settings['flops']:g}" if settings["flops"] is not None else "per-layer ratios")
+    table = Table(title=f"{report['arch']} · {report['task']} · {settings['metric']} · {settings['mode']} · {target}")
+    for column in ("", "unpruned", "compressed", "compressed ÷ unpruned"):
+        table.add_column(column, justify="left" if not column else "right")
+    for key, label in (("parameters", "parameters"), ("flops", "FLOPs / image"), ("channels", "channels")):
+        table.add_row(label, f"{report['before'][key]:,}", f"{report['after'][key]:,}", f"{report['ratio'][key]:.3f}")
+    latency = report["latency_ms"]
+    table.add_row(f"CPU latency (batch {latency['batch']})", f"{latency['before']:.2f} ms", f"{latency['after']:.2f} ms",
+                  f"{latency['ratio']:.3f}")
+    accuracy = report["accuracy"]
+    for split in ("val", "test"):
+        before, after = accuracy["before"][split] * 100, accuracy["after"][split] * 100
+        table.add_row(f"accuracy ({split})", f"{before:.2f}%", f"{after:.2f}%", f"{after - before:+.2f} pt")
+    table.add_row("accuracy (test), pruned, not fine-tuned", "", f"{accuracy['pruned']['test'] * 100:.2f}%", "")
+    tuned = report["finetune"]
+    table.caption = (f"fine-tuned {tuned['epochs']} epochs, kept epoch {tuned['selected_epoch']} · BatchNorm folded in "
+                     f"both · {report['test_images_checked']} test images checked (max logit difference "
+                     f"{report['max_logit_difference']:.1e}) · {report['output']}")
+    return table

@@ -59,6 +59,20 @@ def images_per_second(run_epoch, images: int, epochs: int) -> float:
     return images / statistics.median(times)
 
 
+def interleaved(loops: dict[str, object], images: int, rounds: int) -> dict[str, float]:
+    """Images per second of each loop, timed one epoch at a time in turn (so a change in the
+    machine's load affects all alike); the median over `rounds`."""
+    times: dict[str, list[float]] = {name: [] for name in loops}
+    for loop in loops.values():
+        loop()
+    for _ in range(rounds):
+        for name, loop in loops.items():
+            start = time.perf_counter()
+            loop()
+            times[name].append(time.perf_counter() - start)
+    return {name: images / statistics.median(values) for name, values in times.items()}
+
+
 def in_process(arch: str, images: int, epochs: int) -> None:
     inputs, targets = data(images)
     dense = build_model(arch, 5, SHAPE)
@@ -67,13 +81,16 @@ def in_process(arch: str, images: int, epochs: int) -> None:
     plain_optimizer = optim.sgd(dense.parameters(), 1e-2, 0.9, weight_decay=4e-5)
     dataset = InMemoryImages(inputs, targets, mean=torch.zeros(3), std=torch.ones(3))
     engine_optimizer = optim.sgd(dense.parameters(), 1e-2, 0.9, weight_decay=4e-5)
-    plain = images_per_second(lambda: plain_epoch(dense, plain_loader, plain_optimizer), images, epochs)
-    engine = images_per_second(lambda: train_epoch(dense, make_loader(dataset, BATCH, shuffle=True, seed=1),
-                                                   [engine_optimizer], torch.device("cpu")), images, epochs)
     network = second_task_network(arch, SHAPE)
     optimizers = learning_optimizers(network)
-    masked = images_per_second(lambda: train_epoch(network, make_loader(dataset, BATCH, shuffle=True, seed=1),
-                                                   optimizers, torch.device("cpu")), images, epochs)
+    rates = interleaved({
+        "plain": lambda: plain_epoch(dense, plain_loader, plain_optimizer),
+        "engine": lambda: train_epoch(dense, make_loader(dataset, BATCH, shuffle=True, seed=1), [engine_optimizer],
+                                      torch.device("cpu")),
+        "cpg": lambda: train_epoch(network, make_loader(dataset, BATCH, shuffle=True, seed=1), optimizers,
+                                   torch.device("cpu")),
+    }, images, epochs)
+    plain, engine, masked = rates["plain"], rates["engine"], rates["cpg"]
     print(f"{arch}: plain loop {plain:7.1f} img/s   cpg loop, plain model {engine:7.1f} img/s "
           f"(ratio {engine / plain:.3f})   cpg loop, CPG network {masked:7.1f} img/s (ratio {masked / plain:.3f})")
 

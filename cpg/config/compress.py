@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cpg.config.loading import apply_layer
+from cpg.config.loading import apply_layers
 from cpg.errors import UserError
 
 MODES = ("uniform", "global", "ratios")
@@ -39,9 +39,7 @@ class CompressConfig:
 
 def compress_config(*layers: tuple[str, Mapping[str, Any]]) -> CompressConfig:
     """Defaults, then each (source name, mapping) layer in order; validated."""
-    config = CompressConfig()
-    for source, layer in layers:
-        config = apply_layer(config, layer, source)
+    config = apply_layers(CompressConfig(), layers)
     check_compress(config)
     return config
 

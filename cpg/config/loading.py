@@ -3,7 +3,7 @@
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,13 @@ def build_config(*layers: tuple[str, Mapping[str, Any]]) -> RunConfig:
         merged = _merge(merged, layer, RunConfig, source, "")
     config = _convert(merged, RunConfig, "config", "")
     validate(config)
+    return config
+
+
+def apply_layers(config: Any, layers: Iterable[tuple[str, Mapping[str, Any]]]) -> Any:
+    """`apply_layer` for each (source name, mapping) in order."""
+    for source, layer in layers:
+        config = apply_layer(config, layer, source)
     return config
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cpg.config.loading import apply_layer
+from cpg.config.loading import apply_layers
 from cpg.errors import UserError
 
 
@@ -56,9 +56,7 @@ class SeamConfig:
 
 def seam_config(*layers: tuple[str, Mapping[str, Any]]) -> SeamConfig:
     """Defaults, then each (source name, mapping) layer in order; validated."""
-    config = SeamConfig()
-    for source, layer in layers:
-        config = apply_layer(config, layer, source)
+    config = apply_layers(SeamConfig(), layers)
     check_seam(config)
     return config
 

@@ -128,3 +128,15 @@ def test_bfloat16_autocast_training_keeps_zero_forgetting(quick_config, quiet, m
     for row in records:
         for task, logits in row.items():
             assert torch.equal(records[-1][task], logits)
+
+
+def test_imagefolder_tasks_train_with_loader_workers(quick_config, quiet, tmp_path):
+    from tests.test_data_imagefolder import _write_tree
+
+    roots = [_write_tree(tmp_path / name, seed) for seed, name in enumerate(("insects", "more"))]
+    options = {"tasks": [{"name": root.name, "root": str(root)} for root in roots], "image_size": 16}
+    config = quick_config(tasks="imagefolder", benchmark_options=options, arch="resnet20", num_workers=2,
+                          finetune={"epochs": 1}, prune={"targets": [0.5], "epochs": 1}, retrain={"epochs": 1})
+    results = execute(config, console=quiet)
+    assert [task["name"] for task in results["tasks"]] == ["insects", "more"]
+    assert results["forgetting"] == [0.0, 0.0]

@@ -80,6 +80,8 @@ class RunContext:
         data = TaskData(self.benchmark.tasks[task - 1], self.config.batch_size, self.config.eval_batch_size,
                         self.config.seed, self.config.select_on)
         data.pin_memory = self.device.type == "cuda"
+        data.num_workers = self.config.num_workers if self.config.num_workers is not None else (
+            4 if self.device.type == "cuda" else 0)
         return data
 
     def results(self, summary: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Loaders of one task's splits, seeded by the run's position."""
 
 import torch
-from torch.utils.data import DataLoader, DistributedSampler, Sampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
 from cpg.data import Task, make_loader
 from cpg.data.balanced import class_balanced_sampler
+from cpg.data.in_memory import InMemoryImages
 from cpg.distributed import Distributed
 from cpg.errors import UserError
 from cpg.seeding import derive_seed
@@ -20,6 +21,7 @@ class TaskData:
         self.select_on = select_on
         self.balanced = balanced  # draw training batches class-balanced (long-tailed data)
         self.pin_memory = False
+        self.num_workers = 0  # loader processes for file-based datasets (in-memory ones need none)
 
     def train_batches(self, *position: object, shard: Distributed | None = None) -> DataLoader:
         """The training split in an order (and augmentation) fixed by `position`. With `shard`
@@ -36,7 +38,7 @@ class TaskData:
             sampler = class_balanced_sampler(self.task.train, seed) if self.balanced else None
         return make_loader(
             self.task.train, batch_size, shuffle=sampler is None, seed=seed, sampler=sampler,
-            pin_memory=self.pin_memory,
+            pin_memory=self.pin_memory, num_workers=self._workers(self.task.train),
         )
 
     def eval_batches(self, split: str) -> DataLoader:
@@ -44,7 +46,11 @@ class TaskData:
         if split == "select":
             split = self.select_on
         dataset = {"val": self.task.val, "test": self.task.test, "train": self.task.train}[split]
-        return make_loader(dataset, self.eval_batch_size, shuffle=False, pin_memory=self.pin_memory)
+        return make_loader(dataset, self.eval_batch_size, shuffle=False, pin_memory=self.pin_memory,
+                           num_workers=self._workers(dataset))
+
+    def _workers(self, dataset: Dataset) -> int:
+        return 0 if isinstance(dataset, InMemoryImages) else self.num_workers
 
     def steps_per_epoch(self) -> int:
         return max(1, -(-len(self.task.train) // self.batch_size))

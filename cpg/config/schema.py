@@ -71,6 +71,7 @@ class RunConfig:
     momentum: float = 0.9
     weight_decay: float = 4e-5
     eval_cache_tasks: int = 4
+    num_workers: int | None = None  # loader processes for file-based data; None: 4 on CUDA, 0 on the CPU
     amp: bool = False  # train under autocast: bfloat16 on the CPU, float16 with loss scaling on CUDA
     goal: GoalConfig = field(default_factory=GoalConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)

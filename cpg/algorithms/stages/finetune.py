@@ -6,6 +6,7 @@ import torch
 from cpg import optim, pruner
 from cpg.algorithms.machine import StageMachine
 from cpg.algorithms.state import Stage
+from cpg.nn import Reuse
 from cpg.pruner import MagnitudePruner
 from cpg.seeding import derive_seed
 
@@ -22,7 +23,8 @@ class FinetuneStage(StageMachine):
         pruner.begin_learning(self.network, self.task, self.reuse)
         pruner.set_weight_decay(self.network, self.config.weight_decay)
         if self.progress.claimed == 0:
-            self.context.reporter.message(f"task {self.task}: no free weight left, learning it by picking alone")
+            how = "picking alone" if self.reuse is Reuse.PICK else "its BatchNorm, biases and head alone"
+            self.context.reporter.message(f"task {self.task}: no free weight left, learning it by {how}")
 
     def _finetune(self) -> Stage:
         if not self._has_learning_task():

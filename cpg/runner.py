@@ -76,7 +76,7 @@ def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, d
     split = config.select_on
     if path is not None:
         reporter.message(f"goals from {path}")
-        return load_goals(path, benchmark, split)
+        return load_goals(path, benchmark, split, config.benchmark_options)
     reporter.message(
         f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
         f"to set the goals (save them for later runs with `cpg baseline --tasks {benchmark.name} --arch {config.arch}`)"

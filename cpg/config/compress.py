@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpg.config.loading import apply_layers
+from cpg.config.source_data import SourceDataConfig
 from cpg.errors import UserError
 
 MODES = ("uniform", "global", "ratios")
@@ -14,7 +15,7 @@ per-layer normalised scores, or an explicit share per layer (`layer_ratios`)."""
 
 
 @dataclass
-class CompressConfig:
+class CompressConfig(SourceDataConfig):
     metric: str = "l1"  # one of cpg.metrics.METRICS
     mode: str = "global"  # one of MODES
     ratio: float | None = None  # share of the prunable channels to remove, in (0, 1)
@@ -27,12 +28,6 @@ class CompressConfig:
     weight_decay: float = 5e-4
     batch_size: int = 32
     eval_batch_size: int = 256
-    seed: int = 0
-    device: str = "cpu"
-    data_root: str | None = None  # None: ./data, or for a CPG run source the run's own
-    download: bool = False
-    verify_checksums: bool = True
-    val_fraction: float = 0.1  # must be what the source was trained with (cpg's default)
     latency_batch: int = 64
     latency_repeats: int = 50
 

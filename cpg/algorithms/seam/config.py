@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpg.config.loading import apply_layers
+from cpg.config.source_data import SourceDataConfig
 from cpg.errors import UserError
 
 
@@ -31,7 +32,7 @@ class AttackSettings:
 
 
 @dataclass
-class SeamConfig:
+class SeamConfig(SourceDataConfig):
     alpha: float = 1.0  # weight of the retained-weight ratio in the loss
     mask_lr: float = 0.01
     head_lr: float = 0.1
@@ -42,12 +43,6 @@ class SeamConfig:
     mask_init: float = 1.0  # every real-valued mask starts here: above the threshold 0, all kept
     patience: int = 0  # early stopping: epochs without a better selected epoch; 0 = off
     select_on: str = "val"  # split of the best-epoch rule: "val", or "test" as the paper did
-    seed: int = 0
-    device: str = "cpu"
-    data_root: str | None = None  # None: ./data, or for a CPG run source the run's own
-    download: bool = False
-    verify_checksums: bool = True
-    val_fraction: float = 0.1  # must be what the source was trained with (cpg's default)
     latency_batch: int = 64
     latency_repeats: int = 20
     finetune: FinetuneSettings = field(default_factory=FinetuneSettings)

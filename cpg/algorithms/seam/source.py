@@ -7,8 +7,9 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from cpg.algorithms.seam.source_data import DataSettings, source_task
+from cpg.algorithms.seam.source_data import source_task
 from cpg.classifier import load_classifier
+from cpg.config.source_data import SourceDataConfig
 from cpg.data import Task, build_benchmark
 from cpg.errors import UserError
 from cpg.models import build_model, check_arch
@@ -31,7 +32,7 @@ class Source:
         return self.task.classes
 
 
-def source_from_classifier(path: str | Path, config: DataSettings) -> Source:
+def source_from_classifier(path: str | Path, config: SourceDataConfig) -> Source:
     classifier = load_classifier(path)
     if not classifier.dataset:
         raise UserError(f"{path} does not say which dataset it was trained on; pass it with --state-dict, --arch and --dataset")
@@ -41,7 +42,7 @@ def source_from_classifier(path: str | Path, config: DataSettings) -> Source:
     return Source(classifier.model.eval(), classifier.arch, task, input_shape, f"{path} ({classifier.arch}, {classifier.dataset})")
 
 
-def source_from_state_dict(path: str | Path, arch: str, dataset: str, config: DataSettings, width: float = 1.0) -> Source:
+def source_from_state_dict(path: str | Path, arch: str, dataset: str, config: SourceDataConfig, width: float = 1.0) -> Source:
     check_arch(arch)
     state = _read_state_dict(Path(path))
     task, input_shape = source_task(dataset, config)
@@ -51,7 +52,7 @@ def source_from_state_dict(path: str | Path, arch: str, dataset: str, config: Da
     return Source(model.eval(), arch, task, input_shape, f"{path} ({arch}, {dataset})")
 
 
-def source_from_run(path: str | Path, task_number: int, config: DataSettings) -> Source:
+def source_from_run(path: str | Path, task_number: int, config: SourceDataConfig) -> Source:
     run = open_run(path)
     run.check_task(task_number)
     benchmark = build_benchmark(

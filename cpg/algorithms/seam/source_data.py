@@ -2,25 +2,15 @@
 `cifar100-20:3`) or all tasks of a benchmark merged into one (`cifar100-20`: the 100 CIFAR-100
 classes)."""
 
-from typing import Protocol
-
 import torch
 
+from cpg.config.source_data import SourceDataConfig
 from cpg.data import Benchmark, Task, build_benchmark
 from cpg.data.in_memory import InMemoryImages, channel_stats
 from cpg.errors import UserError
 
 
-class DataSettings(Protocol):
-    """How a source's data is read (`SeamConfig` and `CompressConfig` say it)."""
-
-    data_root: str | None
-    download: bool
-    verify_checksums: bool
-    val_fraction: float
-
-
-def source_task(spec: str, config: DataSettings, options: dict | None = None,
+def source_task(spec: str, config: SourceDataConfig, options: dict | None = None,
                 val_fraction: float | None = None) -> tuple[Task, tuple[int, int, int]]:
     """The task named by `spec` ("BENCHMARK" or "BENCHMARK:K", K from 1) and its image shape.
 

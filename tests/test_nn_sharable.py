@@ -98,6 +98,38 @@ def test_pick_gradient_is_straight_through():
     assert torch.any(layer.pick.grad != 0)
 
 
+def test_training_forward_reuses_its_weight_buffer_every_step():
+    network = two_layer()
+    start(network)
+    layer = network.body[0]
+    network.train()
+    pointers = []
+    for _ in range(3):
+        effective = layer.effective_weight()
+        pointers.append(effective.data_ptr())
+        F.linear(torch.randn(4, 6, requires_grad=True), effective).sum().backward()
+        del effective
+    assert pointers == [layer.learning._buffer.data_ptr()] * 3
+
+
+def test_weight_buffer_is_not_overwritten_while_a_graph_needs_it():
+    network = two_layer()
+    first = start(network)
+    pruner.commit(network, first)
+    start(network)
+    layer = network.body[0]
+    network.train()
+    x = torch.randn(4, 6, requires_grad=True)
+    pending = (F.linear(x, layer.effective_weight()) ** 2).sum()
+    used = layer.effective_weight().detach().clone()  # the weight `pending` was computed with
+    with torch.no_grad():
+        layer.pick.fill_(-1.0)  # drop every picked weight: a later forward computes another weight
+    assert not torch.equal(layer.effective_weight(), used)
+    pending.backward()
+    expected = torch.autograd.grad((F.linear(x, used) ** 2).sum(), x)[0]
+    assert torch.equal(x.grad, expected)
+
+
 def test_picking_only_task_trains_no_shared_weight():
     network = two_layer()
     pruner.commit(network, start(network))

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from cpg.nn.bits import pack_bits
-from cpg.nn.masked_weight import MaskedWeight, MaskedWeightArgs
+from cpg.nn.masked_weight import BufferClaim, MaskedWeight, MaskedWeightArgs
 
 PICK_INIT = 0.01
 PICK_THRESHOLD = 0.005
@@ -52,7 +52,7 @@ class LearningMasks:
         self.direct_grad = True
         self.generation = 0  # counts training forwards: evaluation caches are valid within one
         self._buffer: Tensor | None = None
-        self._buffer_use = _BufferUse()
+        self._claim: BufferClaim | None = None
         self._logits_grad: Tensor | None = None
         self._keep: Tensor | None = None
 
@@ -86,11 +86,12 @@ class LearningMasks:
         """The effective weight with autograd (training)."""
         self.generation += 1
         weight_in = weight if self.trains_weight else weight.detach()
-        out = None
-        if not self._buffer_use.busy:
+        out, claim = None, None
+        if self._claim is None or not self._claim.held:
             if self._buffer is None or self._buffer.shape != weight.shape:
                 self._buffer = torch.empty_like(weight)
-            out = self._buffer
+            out, claim = self._buffer, BufferClaim()
+            self._claim = claim
         logits_grad = None
         if self.direct_grad and isinstance(self.logits, nn.Parameter) and self.logits.requires_grad:
             if self._logits_grad is None:
@@ -99,12 +100,8 @@ class LearningMasks:
         if self._keep is None or self._keep.shape != weight.shape:
             self._keep = torch.empty_like(weight)
         args = MaskedWeightArgs(self.threshold, self.owned, self.earlier_weight, self.weight_decay, out, logits_grad,
-                                self._keep)
-        result = MaskedWeight.apply(weight_in, self.logits, args)
-        if out is not None and result.requires_grad:
-            self._buffer_use.busy = True
-            result.register_hook(self._buffer_use.release)
-        return result
+                                self._keep, claim)
+        return MaskedWeight.apply(weight_in, self.logits, args)
 
     @torch.no_grad()
     def frozen_weight(self, weight: Tensor) -> Tensor:
@@ -119,15 +116,3 @@ class LearningMasks:
     def packed_pick(self) -> Tensor:
         return pack_bits(self.picked())
 
-
-class _BufferUse:
-    """Whether the output buffer is still needed by a graph awaiting backward. A separate object
-    so the hook on the buffer does not refer back to the masks (C++ hooks are invisible to
-    Python's cycle collector, so such a cycle would never be freed)."""
-
-    def __init__(self) -> None:
-        self.busy = False
-
-    def release(self, grad: Tensor) -> Tensor:
-        self.busy = False
-        return grad

@@ -16,6 +16,7 @@ writes them into a buffer it keeps and sets `logits.grad` to it, accumulating as
 would when `logits.grad` is already set.
 """
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,22 @@ class MaskedWeightArgs:
     out: Tensor | None  # a buffer to write the result into, or None to allocate
     logits_grad: Tensor | None  # a buffer for the logits' gradient (direct mode), or None
     keep: Tensor | None = None  # a scratch buffer for the 0/1 mask, in the weight's dtype
+    claim: "BufferClaim | None" = None  # this forward's hold on `out`, when `out` is given
+
+
+class BufferClaim:
+    """One training forward's hold on a reused output buffer. The graph it built reads the
+    buffer until its backward has run, so the hold lasts until then, or until the graph is
+    freed without a backward (its node dies). A fresh object per forward: a graph dropped
+    unused cannot release the buffer for a later one."""
+
+    def __init__(self) -> None:
+        self.node: weakref.ref | None = None
+        self.released = False
+
+    @property
+    def held(self) -> bool:
+        return not self.released and self.node is not None and self.node() is not None
 
 
 class MaskedWeight(torch.autograd.Function):
@@ -49,12 +66,17 @@ class MaskedWeight(torch.autograd.Function):
         ctx.args = MaskedWeightArgs(args.threshold, args.owned, args.earlier_weight, args.weight_decay, None,
                                     args.logits_grad)
         ctx.logits = logits if args.logits_grad is not None else None
+        ctx.claim = args.claim
+        if args.claim is not None:
+            args.claim.node = weakref.ref(ctx)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, ...]:
         (weight,) = ctx.saved_tensors
         args: MaskedWeightArgs = ctx.args
+        if ctx.claim is not None:
+            ctx.claim.released = True  # the layers reading the output have run their backward
         grad_logits = None
         if ctx.needs_input_grad[1]:
             if ctx.logits is not None and not torch.is_grad_enabled():

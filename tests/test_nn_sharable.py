@@ -112,6 +112,18 @@ def test_training_forward_reuses_its_weight_buffer_every_step():
     assert pointers == [layer.learning._buffer.data_ptr()] * 3
 
 
+def test_weight_buffer_is_free_again_once_an_unused_graph_is_dropped():
+    network = two_layer()
+    start(network)
+    layer = network.body[0]
+    network.train()
+    x = torch.randn(4, 6, requires_grad=True)
+    dropped = F.linear(x, layer.effective_weight()).sum()  # never backpropagated
+    assert layer.effective_weight().data_ptr() != layer.learning._buffer.data_ptr()
+    del dropped
+    assert layer.effective_weight().data_ptr() == layer.learning._buffer.data_ptr()
+
+
 def test_weight_buffer_is_not_overwritten_while_a_graph_needs_it():
     network = two_layer()
     first = start(network)

@@ -90,7 +90,8 @@ class LearningMasks:
         if self._claim is None or not self._claim.held:
             if self._buffer is None or self._buffer.shape != weight.shape:
                 self._buffer = torch.empty_like(weight)
-            out, claim = self._buffer, BufferClaim()
+            # an alias per forward: autograd attaches this forward's node to it, not to the buffer
+            out, claim = self._buffer.detach(), BufferClaim()
             self._claim = claim
         logits_grad = None
         if self.direct_grad and isinstance(self.logits, nn.Parameter) and self.logits.requires_grad:

@@ -41,8 +41,8 @@ class MaskedWeightArgs:
 class BufferClaim:
     """One training forward's hold on a reused output buffer. The graph it built reads the
     buffer until its backward has run, so the hold lasts until then, or until the graph is
-    freed without a backward (its node dies). A fresh object per forward: a graph dropped
-    unused cannot release the buffer for a later one."""
+    freed without a backward (its node dies). A fresh object per forward, so that the backward
+    of an older graph cannot release a newer graph's hold."""
 
     def __init__(self) -> None:
         self.node: weakref.ref | None = None

@@ -24,6 +24,15 @@ def start(network: TaskNetwork, reuse: Reuse = Reuse.PICK) -> int:
     return task
 
 
+def second_task(network: TaskNetwork, prune_first_to: float | None = None) -> tuple[int, int]:
+    """Learn and commit a first task (pruned to the given sparsity, if any), then start a second."""
+    first = start(network)
+    if prune_first_to is not None:
+        pruner.MagnitudePruner(network, first).prune_to(prune_first_to)
+    pruner.commit(network, first)
+    return first, start(network)
+
+
 def test_convert_swaps_layers_and_keeps_weights():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4 * 4, 3), nn.Linear(3, 2))
@@ -43,10 +52,7 @@ def test_convert_refuses_layers_without_task_aware_version():
 def test_effective_weight_follows_ownership_and_pick():
     network = two_layer()
     layer = network.body[0]
-    first = start(network)
-    pruner.MagnitudePruner(network, first).prune_to(0.5)
-    pruner.commit(network, first)
-    second = start(network)
+    first, second = second_task(network, 0.5)
     logits = layer.pick
     with torch.no_grad():
         dropped = (layer.ownership == first) & (torch.rand(logits.shape) < 0.5)
@@ -59,10 +65,7 @@ def test_effective_weight_follows_ownership_and_pick():
 
 def test_gradient_reaches_only_owned_weights_with_decay_on_owned_only():
     network = two_layer()
-    first = start(network)
-    pruner.MagnitudePruner(network, first).prune_to(0.6)
-    pruner.commit(network, first)
-    second = start(network)
+    first, second = second_task(network, 0.6)
     pruner.set_weight_decay(network, 0.1)
     network.train()
     F.cross_entropy(network(torch.randn(8, 6)), torch.randint(0, 2, (8,))).backward()
@@ -76,9 +79,7 @@ def test_gradient_reaches_only_owned_weights_with_decay_on_owned_only():
 
 def test_pick_gradient_is_straight_through():
     network = two_layer()
-    first = start(network)
-    pruner.commit(network, first)
-    start(network)
+    first, _ = second_task(network)
     layer = network.body[3]
     masks = layer.learning
     compute = masks.weight
@@ -126,9 +127,7 @@ def test_weight_buffer_is_free_again_once_an_unused_graph_is_dropped():
 
 def test_weight_buffer_is_not_overwritten_while_a_graph_needs_it():
     network = two_layer()
-    first = start(network)
-    pruner.commit(network, first)
-    start(network)
+    second_task(network)
     layer = network.body[0]
     network.train()
     x = torch.randn(4, 6, requires_grad=True)

@@ -1,14 +1,16 @@
 """Independent training: one plain network per task. It produces the goal accuracies CPG must
 reach (`cpg baseline`) and is the upper-bound strategy of the comparison."""
 
+import copy
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from cpg import optim
+from cpg import optim, pruner
 from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.engine import LossFn, evaluate, train_epoch
@@ -18,21 +20,30 @@ from cpg.algorithms.state import RunState, Stage, TaskResult
 from cpg.algorithms.task_data import TaskData
 from cpg.classifier import Classifier, save_classifier
 from cpg.errors import UserError
+from cpg.nn import Reuse, TaskNetwork
 from cpg.nn.network import Factory
 from cpg.report import Reporter
 from cpg.seeding import derive_seed
 
+ModelBuilder = Callable[[int], torch.nn.Module]
+"""Builds a fresh network for a task of that many classes."""
+
 
 def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, reporter: Reporter,
                      device: torch.device, *, balanced: bool = False, loss_fn: LossFn = F.cross_entropy,
-                     width: float = 1.0) -> tuple[torch.nn.Module, dict[str, float]]:
+                     width: float = 1.0, build: ModelBuilder | None = None) -> tuple[torch.nn.Module, dict[str, float]]:
     """Train a fresh network at `width` on task `index` (0-based) with the FINETUNE schedule,
-    drawing class-balanced batches when `balanced`; returns it and its final val and test
-    accuracies."""
+    drawing class-balanced batches when `balanced`; returns it and its final accuracies: `train`
+    (the running accuracy of the last epoch), `val` and `test`, each with its number of images
+    (`train_images`, …). The network is `config.arch`'s unless `build(num_classes)` makes it."""
     task = benchmark.tasks[index]
     data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on, balanced)
     torch.manual_seed(derive_seed(config.seed, "independent", index))
-    model = build_model(config.arch, task.num_classes, benchmark.input_shape, width).to(device)
+    if build is None:
+        model = build_model(config.arch, task.num_classes, benchmark.input_shape, width)
+    else:
+        model = build(task.num_classes)
+    model.to(device)
     settings = config.finetune
     optimizer = optim.sgd(model.parameters(), settings.lr, config.momentum, weight_decay=config.weight_decay)
     title = f"task {index + 1}/{len(benchmark.tasks)} {task.name} · alone"
@@ -43,8 +54,28 @@ def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, report
             stats = train_epoch(model, data.train_batches("independent", index, epoch), [optimizer], device,
                                 loss_fn=loss_fn)
             report.epoch(epoch, {"loss": stats.loss, "train_acc": stats.accuracy})
-    accuracies = {split: evaluate(model, data.eval_batches(split), device).accuracy for split in ("val", "test")}
+    accuracies = {"train": stats.accuracy, "train_images": stats.samples}
+    for split in ("val", "test"):
+        measured = evaluate(model, data.eval_batches(split), device)
+        accuracies.update({split: measured.accuracy, f"{split}_images": measured.samples})
     return model, accuracies
+
+
+def single_task_network(template: TaskNetwork, num_classes: int) -> TaskNetwork:
+    """A fresh network of `template`'s architecture (from its factory, or a copy of it while it
+    holds no task) learning one task with every weight: a user's network trained alone."""
+    if template.factory is not None:
+        network = TaskNetwork.build(template.factory)
+    elif not template.tasks:
+        network = copy.deepcopy(template)
+    else:
+        raise UserError("goals for a network that already holds tasks cannot be measured on a copy of it; "
+                        "give goal.value, or a network with a factory")
+    network.add_task(num_classes)
+    pruner.claim_free_weights(network, 1)
+    pruner.begin_learning(network, 1, Reuse.ALL)
+    network.use_task(1)
+    return network
 
 
 class Independent:
@@ -101,10 +132,14 @@ class Independent:
         config, benchmark = self.context.config, self.context.benchmark
         one_network = sum(p.numel() for p in build_model(config.arch, 2, benchmark.input_shape).parameters())
         count = len(self.state.results)
+        stored = sum(tensor.numel() * tensor.element_size()
+                     for task in benchmark.tasks[:count]
+                     for tensor in build_model(config.arch, task.num_classes, benchmark.input_shape).state_dict().values())
         return {
             "final_width": 1.0,
             "free_capacity": 0.0,
             "model_size": {"parameters_one_network": one_network, "parameters": count * one_network,
                            "relative_to_one_network": float(count)},
+            "storage_bytes": {"plain_layers": stored, "total": stored},
             "dense_float32_bytes": 4 * count * one_network,
         }

@@ -43,7 +43,7 @@ def comparison_rows(paths: list[str | Path]) -> tuple[str, list[RunRow]]:
         run=name,
         strategy=results["strategy"],
         average_accuracy=results["average_accuracy"],
-        forgetting=fmean(results["forgetting"]) if results["forgetting"] else 0.0,
+        forgetting=fmean(results["forgetting"]) if results["forgetting"] else 0.0,  # tasks 1..T−1
         backward_transfer=results["backward_transfer"],
         size=results["model_size"]["relative_to_one_network"],
         seconds=results["wall_time_seconds"],

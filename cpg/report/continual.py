@@ -14,15 +14,18 @@ def average_accuracy(matrix: list[list[float]]) -> float:
 
 
 def forgetting(matrix: list[list[float]]) -> list[float]:
-    """Per task: the best accuracy it had before the last row, minus its final accuracy."""
+    """For tasks 1..T−1 (the last task learned has nothing to forget yet): the best accuracy the
+    task had before the last row, minus its final accuracy."""
     if not matrix:
         return []
     last = matrix[-1]
-    result = []
-    for task, final in enumerate(last):
-        earlier = [row[task] for row in matrix[:-1] if len(row) > task]
-        result.append(max(earlier) - final if earlier else 0.0)
-    return result
+    return [max(row[task] for row in matrix[:-1] if len(row) > task) - last[task] for task in range(len(last) - 1)]
+
+
+def average_forgetting(matrix: list[list[float]]) -> float | None:
+    """Mean forgetting over tasks 1..T−1 (None with fewer than two tasks)."""
+    forgotten = forgetting(matrix)
+    return fmean(forgotten) if forgotten else None
 
 
 def backward_transfer(matrix: list[list[float]]) -> float:

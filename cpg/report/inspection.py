@@ -34,7 +34,7 @@ def inspection(run: str, config: RunConfig, records: Sequence[dict[str, Any]], m
             "goal": record.get("goal"),
             "final_accuracy": final[index] if index < len(final) else None,
             "accuracy_at_commit": record.get("test_accuracy"),
-            "forgetting": forgotten[index] if index < len(forgotten) else 0.0,
+            "forgetting": forgotten[index] if index < len(forgotten) else None,
             "sparsity": record.get("sparsity"),
             "owned_share": owned.get(task, 0.0) if live else record.get("owned_share"),
             "picked_share": None if index == 0 else (pruner.picked_share(network, task) if live

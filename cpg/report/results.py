@@ -1,11 +1,18 @@
 """`results.json`: everything a user needs to judge a run, in one document."""
 
+from collections.abc import Iterable
+from itertools import chain
 from typing import Any
+
+from torch import Tensor
 
 from cpg import pruner
 from cpg.config import RunConfig
 from cpg.nn import TaskNetwork
-from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
+from cpg.nn.task_head import TaskHead
+from cpg.nn.task_norm import TaskBatchNorm
+from cpg.report.continual import (average_accuracy, average_forgetting, backward_transfer, final_accuracies,
+                                  forgetting)
 
 
 def dense_parameter_count(network: TaskNetwork, width: float) -> int:
@@ -15,8 +22,41 @@ def dense_parameter_count(network: TaskNetwork, width: float) -> int:
     return sum(p.numel() for p in network.factory(width).parameters())
 
 
-def network_summary(network: TaskNetwork, networks: int = 1) -> dict[str, Any]:
-    """Width, free capacity and size of what a strategy keeps: `networks` copies of `network`."""
+STORAGE_KINDS = ("shared_weights", "ownership", "picking_masks", "batchnorm", "biases", "heads", "plain_layers")
+
+
+def storage_bytes(network: TaskNetwork) -> dict[str, int]:
+    """The bytes a user stores to keep every task, by kind: the shared weights (float32), the
+    ownership mask (1 byte per weight), the packed picking masks (1 bit per earlier weight and
+    task), and per task its BatchNorm (affine and running statistics), biases and head; plain
+    layers are those a strategy shares without masks (finetune's backbone)."""
+    sizes = dict.fromkeys(STORAGE_KINDS, 0)
+    seen: set[int] = set()
+
+    def add(kind: str, tensors: Iterable[Tensor]) -> None:
+        for tensor in tensors:
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                sizes[kind] += tensor.numel() * tensor.element_size()
+
+    for _, layer in network.sharable_layers():
+        add("shared_weights", [layer.weight])
+        add("ownership", [layer.ownership])
+        add("picking_masks", layer.picks.buffers())
+        add("biases", layer.task_bias.parameters())
+    for module in network.modules():
+        if isinstance(module, TaskBatchNorm):
+            add("batchnorm", chain(module.parameters(), module.buffers()))
+        elif isinstance(module, TaskHead):
+            add("heads", module.parameters())
+    add("plain_layers", chain(network.parameters(), network.buffers()))
+    return {**sizes, "total": sum(sizes.values())}
+
+
+def network_summary(network: TaskNetwork) -> dict[str, Any]:
+    """Width, free capacity and size of what a strategy keeps. `model_size` counts weights as
+    the CPG paper does (parameters of a plain network at the final width ÷ at width 1);
+    `storage_bytes` is everything stored to run every task, by kind."""
     one_network = dense_parameter_count(network, 1.0)
     final = dense_parameter_count(network, network.width)
     return {
@@ -24,9 +64,10 @@ def network_summary(network: TaskNetwork, networks: int = 1) -> dict[str, Any]:
         "free_capacity": pruner.free_share(network),
         "model_size": {
             "parameters_one_network": one_network,
-            "parameters": networks * final,
-            "relative_to_one_network": networks * final / one_network if one_network else float(networks),
+            "parameters": final,
+            "relative_to_one_network": final / one_network if one_network else 1.0,
         },
+        "storage_bytes": storage_bytes(network),
         "dense_float32_bytes": 4 * final,
     }
 
@@ -42,7 +83,7 @@ def build_results(config: RunConfig, benchmark_name: str, summary: dict[str, Any
             **result,
             "final_accuracy": final[index] if index < len(final) else None,
             "accuracy_at_commit": result["test_accuracy"],
-            "forgetting": forgotten[index] if index < len(forgotten) else 0.0,
+            "forgetting": forgotten[index] if index < len(forgotten) else None,
         })
     stage_seconds: dict[str, float] = {}
     for result in task_results:
@@ -59,6 +100,7 @@ def build_results(config: RunConfig, benchmark_name: str, summary: dict[str, Any
         "accuracy_matrix": matrix,
         "average_accuracy": average_accuracy(matrix),
         "forgetting": forgotten,
+        "average_forgetting": average_forgetting(matrix),
         "backward_transfer": backward_transfer(matrix),
         **summary,
         "checkpoint_bytes": checkpoint_bytes,

@@ -44,3 +44,54 @@ def test_run_with_an_existing_name_resumes_unless_restart(reference, tmp_path):
     restarted = cpg_process(args + ["--restart"], tmp_path)
     assert restarted.returncode == 0 and "resuming" not in restarted.stderr
     assert without_times(results(tmp_path / "checkpoints" / "run")) == without_times(results(reference))
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL inside the test process: nothing after the save runs."""
+
+
+def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, monkeypatch, tmp_path):
+    """Task 2 claims a single weight of the first layer; pruning to 80% releases it, so the task
+    owns nothing there any more. A run killed right after that and resumed must rebuild the same
+    optimizer (the layer stays trained) and end like an uninterrupted run."""
+    import cpg.pruner
+    from cpg.checkpoint import RunFolder
+    from cpg.runner import execute
+
+    claim = cpg.pruner.claim_free_weights
+
+    def claim_one_weight_of_the_first_layer(network, task):
+        if task == 2:
+            name, layer = network.sharable_layers()[0]
+            free = (layer.ownership == 0).reshape(-1).nonzero().squeeze(1)
+            layer.ownership.view(-1)[free[1:]] = 1  # as if task 1 had kept all but one (zero) weight
+        return claim(network, task)
+
+    monkeypatch.setattr(cpg.pruner, "claim_free_weights", claim_one_weight_of_the_first_layer)
+    options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,
+               "channels": 1, "difficulty": 0.3}
+    uninterrupted = execute(quick_config(name="whole", benchmark_options=options), console=quiet)
+    first_layer = uninterrupted["tasks"][1]
+    assert first_layer["prune"][-1]["target"] == 0.8
+    save = RunFolder.save
+
+    def dying_save(self, state, tensors):
+        version = save(self, state, tensors)
+        if (state["task"], state["stage"], state["epoch"], state["prune_index"]) == (2, "prune", 1, 1):
+            raise Killed
+        return version
+
+    monkeypatch.setattr(RunFolder, "save", dying_save)
+    config = quick_config(name="killed", benchmark_options=options)
+    with pytest.raises(Killed):
+        execute(config, console=quiet)
+    monkeypatch.setattr(RunFolder, "save", save)
+    from cpg.runs import open_run
+
+    network = open_run(tmp_path / "checkpoints" / "killed").network
+    _, layer = network.sharable_layers()[0]
+    assert not (layer.ownership == 2).any(), "the kill came before pruning emptied the layer"
+    resumed = execute(config, console=quiet)
+    assert without_times(resumed) == without_times(uninterrupted)
+    assert_same_weights(final_weights(tmp_path / "checkpoints" / "killed"),
+                        final_weights(tmp_path / "checkpoints" / "whole"))

@@ -36,6 +36,7 @@ class LearningMasks:
         ownership: Tensor,
         reuse: Reuse,
         logits: Tensor | None = None,
+        trains_weight: bool | None = None,
     ) -> None:
         self.task = task
         self.reuse = reuse
@@ -46,9 +47,10 @@ class LearningMasks:
             self.earlier = (ownership >= 1) & (ownership < task)
             self.earlier_weight = torch.where(self.earlier, weight, 0.0) if reuse is Reuse.PICK else None
             self.refresh(ownership, logits)
-            # fixed for the task: a layer whose owned weights are all pruned still passes (zero)
-            # gradients, so the set of trained parameters never changes mid-stage
-            self.trains_weight = bool((ownership == task).any())
+            # fixed for the task (None: whether it owns weights here now): a layer whose owned
+            # weights are all pruned still passes (zero) gradients, so the set of trained
+            # parameters never changes mid-stage
+            self.trains_weight = bool((ownership == task).any()) if trains_weight is None else trains_weight
         self.direct_grad = True
         self.generation = 0  # counts training forwards: evaluation caches are valid within one
         self._buffer: Tensor | None = None

@@ -78,9 +78,10 @@ class SharableMixin:
             self.end_learning()
         self.cache.clear()
 
-    def begin_learning(self, task: int, reuse: Reuse, logits: Tensor | None = None) -> None:
+    def begin_learning(self, task: int, reuse: Reuse, logits: Tensor | None = None,
+                       trains_weight: bool | None = None) -> None:
         """Set up the masks of the task being learned; its owned weights must be assigned."""
-        self.learning = LearningMasks(task, self.weight, self.ownership, reuse, logits)
+        self.learning = LearningMasks(task, self.weight, self.ownership, reuse, logits, trains_weight)
         if self.learning.reuse is Reuse.PICK:
             self.pick = self.learning.logits
 
@@ -91,7 +92,7 @@ class SharableMixin:
     def commit_learning(self) -> None:
         """Freeze the learning task: store its picking mask as bits and drop the masks."""
         assert self.learning is not None
-        if self.learning.reuse is Reuse.PICK:
+        if self.learning.reuse is Reuse.PICK and self.learning.earlier.any():  # nothing to pick: no mask to keep
             self.picks.register_buffer(str(self.learning.task), self.learning.packed_pick())
         self.end_learning()
         self.cache.clear()

@@ -1,5 +1,7 @@
 """Ownership transitions of a task: claim free weights, learn, commit (DESIGN.md §3)."""
 
+from collections.abc import Collection
+
 import torch
 from torch import nn
 
@@ -7,20 +9,24 @@ from cpg.nn import Reuse, TaskNetwork
 
 
 @torch.no_grad()
-def claim_free_weights(network: TaskNetwork, task: int) -> int:
-    """Hand every free weight to `task`; returns how many it received."""
-    claimed = 0
-    for _, layer in network.sharable_layers():
+def claim_free_weights(network: TaskNetwork, task: int) -> dict[str, int]:
+    """Hand every free weight to `task`; returns how many each layer gave it."""
+    claimed = {}
+    for name, layer in network.sharable_layers():
         free = layer.ownership == 0
-        claimed += int(free.sum())
+        claimed[name] = int(free.sum())
         layer.ownership.masked_fill_(free, task)
     return claimed
 
 
-def begin_learning(network: TaskNetwork, task: int, reuse: Reuse) -> None:
-    """Set up every layer's learning masks for `task` (keeping picking masks already loaded)."""
-    for _, layer in network.sharable_layers():
-        layer.begin_learning(task, reuse, logits=layer.pick)
+def begin_learning(network: TaskNetwork, task: int, reuse: Reuse, trained: Collection[str] | None = None) -> None:
+    """Set up every layer's learning masks for `task` (keeping picking masks already loaded).
+    The layers named in `trained` train their weights (None: those where `task` owns weights):
+    a task keeps training the layers it claimed weights in even after pruning emptied them, so
+    the parameters its optimizer holds stay the same across a resume."""
+    for name, layer in network.sharable_layers():
+        trains = None if trained is None else name in trained
+        layer.begin_learning(task, reuse, logits=layer.pick, trains_weight=trains)
 
 
 def refresh_learning(network: TaskNetwork) -> None:

@@ -2,6 +2,7 @@
 
 import copy
 import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,21 +11,21 @@ import yaml
 
 from cpg.algorithms import RunState, strategy_class
 from cpg.algorithms.context import RunContext
-from cpg.algorithms.independent import train_task_alone
+from cpg.algorithms.independent import single_task_network, train_task_alone
 from cpg.algorithms.task_data import resolve_device
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
 from cpg.distributed import Distributed, from_environment
 from cpg.errors import UserError
-from cpg.goals import find_goal_file, load_goals
+from cpg.goals import Goal, find_goal_file, load_goals
 from cpg.models import check_arch, model_factory
 from cpg.nn import TaskNetwork
 from cpg.report import ConsoleReport, Reporter, TensorBoardLog
 from cpg.seeding import derive_seed
 
 PROTOCOL_KEYS = ("tasks", "benchmark_options", "arch", "strategy", "max_width", "width_step", "seed",
-                 "val_fraction", "select_on")
+                 "val_fraction", "select_on", "goal")
 """Settings a resumed run may not change: they define what the saved state means."""
 
 
@@ -65,25 +66,49 @@ def check_resumable(saved: RunConfig, config: RunConfig) -> list[str]:
 
 
 def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: torch.device,
-                  state: RunState) -> list[float | None]:
+                  state: RunState, network: TaskNetwork | None = None) -> list[dict[str, Any] | None]:
+    """Each task's goal (as saved in the run's state), measured like for like: a given
+    `goal.value` or `goal.file`; else, for the registry's architectures, the goal file of
+    (benchmark, arch); else one network of the run's own architecture per task trained first —
+    for a network of your own (`network`), copies of it, never another architecture."""
     if state.goals:
         return state.goals
     if not strategy_class(config.strategy).uses_goals:
         return [None] * len(benchmark.tasks)
-    if config.goal.value is not None:
-        return [config.goal.value] * len(benchmark.tasks)
-    path = find_goal_file(benchmark.name, config.arch)
-    split = config.select_on
-    if path is not None:
-        reporter.message(f"goals from {path}")
-        return load_goals(path, benchmark, split, config.benchmark_options)
+    goals = _measured_goals(config, benchmark, reporter, device, network)
+    settings = config.goal
     reporter.message(
-        f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
-        f"to set the goals (save them for later runs with `cpg baseline --tasks {benchmark.name} --arch {config.arch}`)"
-    )
+        f"a task meets its goal when its {config.select_on} accuracy is at least the goal − {settings.allowed_loss:g} "
+        f"− {settings.standard_errors:g} standard error(s) of the difference (README: Decisions)")
+    return [goal.to_dict() for goal in goals]
+
+
+def _measured_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: torch.device,
+                    network: TaskNetwork | None) -> list[Goal]:
+    split = config.select_on
+    if config.goal.value is not None:
+        reporter.message(f"goals: {config.goal.value:g} for every task (given)")
+        return [Goal(config.goal.value, None, "given")] * len(benchmark.tasks)
+    path = Path(config.goal.file) if config.goal.file else None
+    if path is None and network is None:
+        path = find_goal_file(benchmark.name, config.arch)
+    if path is not None:
+        goals, source = load_goals(path, benchmark, config.arch if network is None else None, split,
+                                   config.benchmark_options, config.val_fraction)
+        reporter.message(f"goals: {split} accuracies from {path} ({source})")
+        return goals
+    if network is None:
+        build = None
+        reporter.message(
+            f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
+            f"to set the goals (save them for later runs with `cpg baseline --tasks {benchmark.name} --arch {config.arch}`)")
+    else:
+        build = partial(single_task_network, network)
+        reporter.message("training a copy of your network per task first to set the goals (or give goal.value)")
     scaled = scale_epochs(config)
-    return [train_task_alone(scaled, benchmark, index, reporter, device)[1][split]
+    rows = [train_task_alone(scaled, benchmark, index, reporter, device, build=build)[1]
             for index in range(len(benchmark.tasks))]
+    return [Goal.from_row(row, split) for row in rows]
 
 
 def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport | None = None) -> dict[str, Any]:
@@ -159,6 +184,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
              network: TaskNetwork | None, dist: Distributed) -> dict[str, Any]:
     optimizer_state = None
     strategy_type = strategy_class(config.strategy)
+    user_network = network
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
         network = strategy_type.build_network(model_factory(config.arch, benchmark.input_shape))
@@ -175,7 +201,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         network.set_cache_capacity(config.eval_cache_tasks)
     if dist.is_main:
         write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
-    state.goals = compute_goals(config, benchmark, reporter, device, state)
+    state.goals = compute_goals(config, benchmark, reporter, device, state, user_network)
     context = RunContext(scale_epochs(strategy_type.adapt(config)), benchmark, folder, reporter, device, network,
                          state, optimizer_state, dist)
     if not resuming or notes:

@@ -57,3 +57,35 @@ def assert_same_weights(left: dict[str, Any], right: dict[str, Any]) -> None:
             assert torch.equal(value, right[key]), key
         else:
             assert value == right[key], key
+
+
+BATCH = torch.randn(16, 1, 8, 8, generator=torch.Generator().manual_seed(5))
+"""A fixed input batch for 1×8×8 networks."""
+
+
+def record_committed_logits(monkeypatch: Any) -> list[dict[int, torch.Tensor]]:
+    """At every commit, the logits of every committed task on `BATCH` (one dict per commit)."""
+    from cpg.algorithms.context import RunContext
+
+    records: list[dict[int, torch.Tensor]] = []
+    original = RunContext.task_committed
+
+    def record(self, network, summary):  # type: ignore[no-untyped-def]
+        network.eval()
+        logits = {}
+        for task in network.committed_tasks:
+            network.use_task(task)
+            with torch.no_grad():
+                logits[task] = network(BATCH).clone()
+        records.append(logits)
+        original(self, network, summary)
+
+    monkeypatch.setattr(RunContext, "task_committed", record)
+    return records
+
+
+def assert_unchanged_after_commit(records: list[dict[int, torch.Tensor]]) -> None:
+    """Every committed task's logits are bit-identical at every later commit."""
+    for row in records:
+        for task, logits in row.items():
+            assert torch.equal(records[-1][task], logits), f"task {task} changed after a later task"

@@ -40,7 +40,7 @@ def test_piggyback_never_changes_the_shared_weights_after_task_one(quick_config,
     assert [task["picking_only"] for task in results["tasks"]] == [False, True, True]
     for key, value in records[0].items():
         assert torch.equal(records[-1][key], value), key
-    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    assert results["forgetting"] == [0.0, 0.0]
 
 
 def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet, monkeypatch):
@@ -52,7 +52,7 @@ def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet, mo
             owned = snapshot[key.replace(".weight", ".ownership")] == task
             assert torch.equal(final[key][owned], snapshot[key][owned]), (task, key)
     assert [round(task["sparsity"], 1) for task in results["tasks"]] == [0.6, 0.6, 0.6]
-    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    assert results["forgetting"] == [0.0, 0.0]
 
 
 def test_finetune_changes_earlier_weights_and_forgets(quick_config, quiet, monkeypatch):
@@ -62,17 +62,17 @@ def test_finetune_changes_earlier_weights_and_forgets(quick_config, quiet, monke
 
 
 def test_pae_reuses_everything_and_forgets_nothing(quick_config, quiet):
-    results = run(quick_config, quiet, "pae", max_width=1.5, goal={"train_accuracy": 1.0})
+    results = run(quick_config, quiet, "pae", max_width=1.5, goal={"value": 1.0})  # out of reach: it grows
     assert results["final_width"] == 1.5
     assert all(task["picked_share"] in (0.0, 1.0) for task in results["tasks"])
     assert results["tasks"][1]["picked_share"] == 1.0
-    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    assert results["forgetting"] == [0.0, 0.0]
 
 
 def test_independent_is_one_network_per_task(quick_config, quiet, tmp_path):
     results = run(quick_config, quiet, "independent")
     assert results["model_size"]["relative_to_one_network"] == 3.0
-    assert results["forgetting"] == [0.0, 0.0, 0.0]
+    assert results["forgetting"] == [0.0, 0.0]
     classifier = load_classifier(tmp_path / "checkpoints" / "independent" / "task-2.pt")
     assert len(classifier.classes) == 4
 

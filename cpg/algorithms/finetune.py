@@ -44,7 +44,7 @@ class Finetune(CPG):
             self._load_backbone(f"after_task_{earlier}")
         torch.manual_seed(derive_seed(self.config.seed, "task", self.task, self.network.width))
         self.network.add_task(self.context.benchmark.tasks[self.task - 1].num_classes)
-        self.progress.claimed = 1  # not a picking-only task: it trains the whole backbone
+        self.progress.claimed = {"backbone": sum(p.numel() for p in self._trained_weights())}  # it trains all of it
 
     def _load_backbone(self, role: str) -> None:
         saved = self.context.load_snapshot(role)

@@ -13,11 +13,13 @@ import torch
 
 from cpg import optim, pruner
 from cpg.algorithms.context import RunContext
+from cpg.algorithms.decisions import Comparison, Estimate, compare
 from cpg.algorithms.state import RunState, Stage, TaskProgress
 from cpg.algorithms.task_data import TaskData
 from cpg.config import RunConfig
 from cpg.engine import EpochStats, NonFiniteError, check_finite, evaluate, train_epoch
 from cpg.errors import RunFailed
+from cpg.goals import Goal
 from cpg.nn import Reuse, TaskNetwork
 from cpg.seeding import derive_seed
 
@@ -47,7 +49,7 @@ class StageMachine:
 
     def run(self) -> RunState:
         if self._has_learning_task():
-            pruner.begin_learning(self.network, self.state.task, self.reuse)
+            pruner.begin_learning(self.network, self.state.task, self.reuse, self.progress.trained_layers)
         handlers = self.handlers()
         while self.state.stage is not Stage.DONE:
             stage = self.state.stage
@@ -111,14 +113,30 @@ class StageMachine:
         return bool(self.network.tasks) and not self.network.tasks[-1].committed
 
     @property
-    def goal(self) -> float | None:
-        return self.state.goals[self.task - 1]
+    def goal(self) -> Goal | None:
+        return Goal.from_dict(self.state.goals[self.task - 1])
 
-    def _meets_goal(self, accuracy: float) -> bool:
-        return self.goal is None or accuracy >= self.goal - self.config.goal.allowed_loss
+    def _against_goal(self, selection: Estimate) -> Comparison | None:
+        """The selection accuracy against the task's goal (None: the task has no goal)."""
+        goal = self.goal
+        if goal is None:
+            return None
+        return compare(selection, Estimate(goal.accuracy, goal.images), self.config.goal.allowed_loss,
+                       self.config.goal.standard_errors)
+
+    def _against_gate(self, train_accuracy: float) -> Comparison:
+        """A pruning step's training accuracy against the gate: `goal.train_accuracy`, or the
+        task's own training accuracy before pruning when that is lower."""
+        before = Estimate(self.progress.finetune_train_accuracy, self._images("train"))
+        gate = Estimate(self.config.goal.train_accuracy).lower(before)
+        return compare(Estimate(train_accuracy, self._images("train")), gate, 0.0, self.config.goal.standard_errors)
+
+    def _images(self, split: str) -> int:
+        """How many images the current task's `split` ("train", "val", "test", "select") holds."""
+        return self._data(self.task).images(split)
 
     def _goal_text(self) -> str:
-        return "no goal" if self.goal is None else f"goal {self.goal:.4f}"
+        return "no goal" if self.goal is None else f"goal {self.goal.accuracy:.4f}"
 
     @property
     def at_max_width(self) -> bool:

@@ -20,10 +20,14 @@ class Stage(str, Enum):
 
 @dataclass
 class PruneRecord:
+    """One pruning step: where it ended, and whether CHOOSE may keep it (cpg/algorithms/decisions.py)."""
+
     target: float
     sparsity: float
     train_accuracy: float
-    val_accuracy: float
+    val_accuracy: float  # on the selection split
+    passed_gate: bool = True  # training accuracy kept within the gate
+    met_goal: bool = True  # selection accuracy met the goal
 
 
 @dataclass
@@ -43,6 +47,7 @@ class TaskResult:
     owned_share: float = 0.0
     picked_share: float = 0.0
     prune: list[dict[str, float]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # each goal check, pruning step and choice, with its numbers
     retrain_kept: bool = False
     doctor: dict[str, float] | None = None  # start and best accuracy of the doctor stage, and whether it was kept
     seconds: dict[str, float] = field(default_factory=dict)
@@ -53,13 +58,13 @@ class TaskProgress:
     """The working record of the task being learned."""
 
     attempts: int = 0  # finetune attempts; each growth starts a new one
-    claimed: int = 0  # free weights the task received
+    claimed: dict[str, int] = field(default_factory=dict)  # free weights the task received, per layer
     last_train_accuracy: float = 0.0  # running training accuracy of the last completed epoch
     finetune_train_accuracy: float = 0.0
     finetune_val_accuracy: float = 0.0
     goal_met: bool = False
-    prune_initial_counts: dict[str, int] = field(default_factory=dict)
     prune: list[PruneRecord] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
     chosen_sparsity: float = 0.0
     chosen_val_accuracy: float = 0.0
     retrain_best: float | None = None
@@ -67,6 +72,15 @@ class TaskProgress:
     retrain_kept: bool = False
     doctor: dict[str, float] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def claimed_total(self) -> int:
+        return sum(self.claimed.values())
+
+    @property
+    def trained_layers(self) -> set[str]:
+        """The layers the task claimed weights in (it trains them until it is committed)."""
+        return {name for name, count in self.claimed.items() if count}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TaskProgress":
@@ -86,7 +100,7 @@ class RunState:
     snapshot_count: int = 0  # snapshots written so far (names them alike on every rank)
     results: list[dict[str, Any]] = field(default_factory=list)  # one per committed task
     matrix: list[list[float]] = field(default_factory=list)  # row j: test accuracies after task j
-    goals: list[float] = field(default_factory=list)
+    goals: list[dict[str, Any] | None] = field(default_factory=list)  # per task, a `cpg.goals.Goal` as a dict
     task_names: list[str] = field(default_factory=list)
     input_shape: list[int] = field(default_factory=list)  # (C, H, W) the network was built for
     events: list[str] = field(default_factory=list)  # notable things that happened (numerical failures…)

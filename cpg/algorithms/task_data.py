@@ -42,12 +42,18 @@ class TaskData:
         )
 
     def eval_batches(self, split: str) -> DataLoader:
-        """`split` is "val", "test", or "select" (the split model selection uses)."""
-        if split == "select":
-            split = self.select_on
-        dataset = {"val": self.task.val, "test": self.task.test, "train": self.task.train}[split]
+        """`split` is "val", "test", "train", or "select" (the split model selection uses)."""
+        dataset = self._split(split)
         return make_loader(dataset, self.eval_batch_size, shuffle=False, pin_memory=self.pin_memory,
                            num_workers=self._workers(dataset))
+
+    def images(self, split: str) -> int:
+        return len(self._split(split))  # type: ignore[arg-type]
+
+    def _split(self, split: str) -> Dataset:
+        if split == "select":
+            split = self.select_on
+        return {"val": self.task.val, "test": self.task.test, "train": self.task.train}[split]
 
     def _workers(self, dataset: Dataset) -> int:
         return 0 if isinstance(dataset, InMemoryImages) else self.num_workers

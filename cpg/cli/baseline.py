@@ -32,8 +32,9 @@ def baseline(args: argparse.Namespace) -> int:
     rows = [train_task_alone(scaled, benchmark, index, reporter, device)[1] for index in range(len(benchmark.tasks))]
     path = Path(args.output) if args.output else goal_path("baselines", benchmark.name, config.arch)
     source = (f"cpg baseline --tasks {benchmark.name} --arch {config.arch} --seed {config.seed} "
-              f"--epochs-scale {config.epochs_scale:g} (one {config.arch} per task, final epoch)")
-    write_goals(path, benchmark, config.arch, rows, source, config.benchmark_options)
+              f"--epochs-scale {config.epochs_scale:g} (one {config.arch} per task trained alone with the "
+              "FINETUNE schedule; accuracies of its final epoch)")
+    write_goals(path, benchmark, config.arch, rows, source, config.benchmark_options, config.val_fraction)
     for task, row in zip(benchmark.tasks, rows):
         console.console.print(f"{task.name:40s} val {row['val'] * 100:6.2f}%   test {row['test'] * 100:6.2f}%")
     console.console.print(f"wrote {path}")

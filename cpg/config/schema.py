@@ -43,11 +43,13 @@ class RetrainConfig:
 
 @dataclass
 class GoalConfig:
-    """When a task counts as learned well enough."""
+    """When a task counts as learned well enough (the rules: cpg/algorithms/decisions.py)."""
 
-    train_accuracy: float = 0.95  # the goal is met only above this training accuracy
-    allowed_loss: float = 0.0  # validation accuracy may fall this far below the goal
+    train_accuracy: float = 0.95  # pruning steps must keep this training accuracy (or the task's own before pruning, if lower)
+    allowed_loss: float = 0.0  # selection accuracy may fall this far below the goal
+    standard_errors: float = 1.0  # and this many standard errors of the two accuracies' difference
     value: float | None = None  # one goal for every task (--goal); None: from the goal file
+    file: str | None = None  # the goal file; None: baselines/<tasks>-<arch>.json
 
 
 @dataclass

@@ -25,6 +25,7 @@ def validate(config: RunConfig) -> None:
     goal = config.goal
     _require(0 <= goal.train_accuracy <= 1, "goal.train_accuracy", "must be in [0, 1]")
     _require(0 <= goal.allowed_loss <= 1, "goal.allowed_loss", "must be in [0, 1]")
+    _require(goal.standard_errors >= 0, "goal.standard_errors", f"must not be negative, got {goal.standard_errors}")
     _require(goal.value is None or 0 <= goal.value <= 1, "goal.value", f"must be in [0, 1], got {goal.value}")
     for stage in ("finetune", "prune", "retrain"):
         settings = getattr(config, stage)

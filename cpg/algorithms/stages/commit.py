@@ -11,8 +11,7 @@ from cpg.pruner import MagnitudePruner
 class CommitStage(StageMachine):
     def _commit(self) -> Stage:
         task = self.task
-        magnitude = MagnitudePruner(self.network, task, self.progress.prune_initial_counts or None)
-        sparsity = magnitude.sparsity() if self.progress.prune_initial_counts else 0.0
+        sparsity = MagnitudePruner(self.network, task, self.progress.claimed).sparsity() if self.progress.prune else 0.0
         pruner.commit(self.network, task)
         row = [self._evaluate(earlier, "test") for earlier in range(1, task + 1)]
         self.state.matrix.append(row)
@@ -20,17 +19,18 @@ class CommitStage(StageMachine):
         result = TaskResult(
             task=task,
             name=self.context.benchmark.tasks[task - 1].name,
-            goal=self.goal,
+            goal=self.goal.accuracy if self.goal else None,
             test_accuracy=row[-1],
             val_accuracy=self._evaluate(task, "val"),
             width=self.network.task(task).width,
             attempts=self.progress.attempts + 1,
-            picking_only=self.progress.claimed == 0,
+            picking_only=self.progress.claimed_total == 0,
             goal_met=self.progress.goal_met if self.uses_goals else None,
             sparsity=sparsity,
             owned_share=pruner.owned_share(self.network).get(task, 0.0),
             picked_share=pruner.picked_share(self.network, task),
             prune=[asdict(record) for record in self.progress.prune],
+            decisions=self.progress.decisions,
             retrain_kept=self.progress.retrain_kept,
             doctor=self.progress.doctor,
             seconds=dict(self.progress.seconds),

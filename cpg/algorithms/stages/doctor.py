@@ -30,5 +30,4 @@ class DoctorStage(StageMachine):
         self.context.reporter.message(
             f"task {self.task}: doctor {treatment.start_accuracy:.4f} -> {treatment.best_accuracy:.4f} "
             f"({'kept' if kept else 'not better, finetuned weights kept'})")
-        self._check_goal()
         return self._after_finetune()

@@ -4,10 +4,10 @@ the goal check decides between growing, committing (picking only) and pruning.""
 import torch
 
 from cpg import optim, pruner
+from cpg.algorithms.decisions import Estimate
 from cpg.algorithms.machine import StageMachine
 from cpg.algorithms.state import Stage
 from cpg.nn import Reuse
-from cpg.pruner import MagnitudePruner
 from cpg.seeding import derive_seed
 
 
@@ -20,9 +20,9 @@ class FinetuneStage(StageMachine):
         number = self.network.add_task(self.context.benchmark.tasks[self.task - 1].num_classes)
         assert number == self.task, (number, self.task)
         self.progress.claimed = pruner.claim_free_weights(self.network, self.task)
-        pruner.begin_learning(self.network, self.task, self.reuse)
+        pruner.begin_learning(self.network, self.task, self.reuse, self.progress.trained_layers)
         pruner.set_weight_decay(self.network, self.config.weight_decay)
-        if self.progress.claimed == 0:
+        if self.progress.claimed_total == 0:
             how = "picking alone" if self.reuse is Reuse.PICK else "its BatchNorm, biases and head alone"
             self.context.reporter.message(f"task {self.task}: no free weight left, learning it by {how}")
 
@@ -33,11 +33,14 @@ class FinetuneStage(StageMachine):
         optimizers = self._optimizers(settings.lr, settings.mask_lr)
         pruner.set_weight_decay(self.network, self.config.weight_decay)
         attempt = self.progress.attempts
+        mask_lr_steps = settings.mask_lr_steps
+        if self.progress.claimed_total == 0:  # picking only: the mask is all the task learns, so it never stops
+            mask_lr_steps = {epoch: factor for epoch, factor in mask_lr_steps.items() if factor > 0}
         with self.context.reporter.stage(self.task, self._title(f"finetune (width {self.network.width:g})"),
                                          "finetune", settings.epochs, self.state.epoch) as report:
             for epoch in range(self.state.epoch, settings.epochs):
                 lr = optim.stepped_lr(settings.lr, settings.lr_steps, epoch)
-                mask_lr = optim.stepped_lr(settings.mask_lr, settings.mask_lr_steps, epoch)
+                mask_lr = optim.stepped_lr(settings.mask_lr, mask_lr_steps, epoch)
                 optim.set_lr(optimizers[0], lr)
                 if len(optimizers) > 1:
                     optim.set_lr(optimizers[1], mask_lr)
@@ -51,18 +54,33 @@ class FinetuneStage(StageMachine):
                 })
                 self.state.epoch = epoch + 1
                 self._save_epoch(optimizers)
-        self._check_goal()
         return Stage.DOCTOR if self.config.doctor.enabled else self._after_finetune()
 
-    def _check_goal(self) -> None:
-        self.progress.goal_met = (self.progress.finetune_train_accuracy > self.config.goal.train_accuracy
-                                  and self._meets_goal(self.progress.finetune_val_accuracy))
-
     def _after_finetune(self) -> Stage:
-        if not self.progress.goal_met and not self.at_max_width:
-            return Stage.GROW
-        if self.progress.claimed == 0:
-            return Stage.COMMIT
-        self._snapshot("unpruned")
-        self.progress.prune_initial_counts = MagnitudePruner(self.network, self.task).initial_counts
-        return Stage.PRUNE
+        """Check the goal (cpg/algorithms/decisions.py), record the decision with its numbers,
+        and go on: GROW when it is missed below the maximum width, COMMIT a picking-only task,
+        else PRUNE."""
+        progress = self.progress
+        decision = self._check_goal()
+        if not progress.goal_met and not self.at_max_width:
+            stage = Stage.GROW
+        elif progress.claimed_total == 0:
+            stage = Stage.COMMIT
+        else:
+            self._snapshot("unpruned")
+            stage = Stage.PRUNE
+        if decision is not None:
+            progress.decisions.append({**decision, "next": stage.value})
+        return stage
+
+    def _check_goal(self) -> dict | None:
+        """Set `goal_met`; returns the decision's numbers (None for strategies without goals)."""
+        progress = self.progress
+        if not self.uses_goals:
+            progress.goal_met = True
+            return None
+        goal = self._against_goal(Estimate(progress.finetune_val_accuracy, self._images("select")))
+        progress.goal_met = goal is None or goal.passed
+        return {"decision": "goal", "attempt": progress.attempts + 1, "width": self.network.width,
+                "met": progress.goal_met, "goal": goal.to_dict() if goal else None,
+                "train_accuracy": progress.finetune_train_accuracy}

@@ -11,9 +11,10 @@ class GrowStage(StageMachine):
     def _grow(self) -> Stage:
         """Start the task over from how it found the network, with more width."""
         width = min(self.network.width + self.config.width_step, self.config.max_width)
+        look = self.progress.decisions[-1]["goal"]
         self.context.reporter.message(
-            f"task {self.task}: {self._goal_text()} missed (val {self.progress.finetune_val_accuracy:.4f}, "
-            f"train {self.progress.finetune_train_accuracy:.4f}); growing to width {width:g}"
+            f"task {self.task}: {self._goal_text()} missed ({self.config.select_on} {look['measured']:.4f} < "
+            f"{look['threshold']:.4f} allowed); growing to width {width:g}"
         )
         self.network = self.context.rebuild_network(self.context.load_snapshot("task_start"))
         torch.manual_seed(derive_seed(self.config.seed, "grow", self.task, width))

@@ -1,7 +1,8 @@
 """PRUNE and CHOOSE: gradual magnitude pruning of the task's own weights, target by target,
-then the highest sparsity that still meets the goal."""
+then the step to keep (the rules: cpg/algorithms/decisions.py)."""
 
 from cpg import pruner
+from cpg.algorithms.decisions import Estimate
 from cpg.algorithms.machine import StageMachine
 from cpg.algorithms.state import PruneRecord, Stage
 from cpg.pruner import MagnitudePruner, cubic_sparsity
@@ -31,21 +32,29 @@ class GradualPruneHook:
 
 
 class PruneStage(StageMachine):
+    def _goal_out_of_reach(self) -> bool:
+        """At the maximum width with the goal missed: prune for the tasks to come."""
+        return self.uses_goals and not self.progress.goal_met and self.at_max_width
+
     def _prune_cap(self) -> float | None:
-        """At max width with the goal missed, stop once enough is left for the other tasks."""
-        if not self.uses_goals or self.progress.goal_met or not self.at_max_width:
+        """With the goal out of reach, the sparsity that leaves the other tasks their share:
+        1 − round(1 / (remaining tasks + 1), 1)."""
+        if not self._goal_out_of_reach():
             return None
         remaining = len(self.context.benchmark.tasks) - self.task
         return 1.0 - round(1.0 / (remaining + 1), 1)
 
     def _prune(self) -> Stage:
         settings = self.config.prune
-        magnitude = MagnitudePruner(self.network, self.task, self.progress.prune_initial_counts)
+        magnitude = MagnitudePruner(self.network, self.task, self.progress.claimed)
         steps = self._data(self.task).steps_per_epoch()
         optimizers = self._optimizers(settings.lr, settings.mask_lr)
         pruner.set_weight_decay(self.network, self.config.weight_decay)
         cap = self._prune_cap()
         while self.state.prune_index < len(settings.targets):
+            records = self.progress.prune
+            if cap is not None and (records[-1].sparsity if records else 0.0) >= cap - 1e-9:
+                break
             index = self.state.prune_index
             target = settings.targets[index]
             start = settings.targets[index - 1] if index else 0.0
@@ -65,33 +74,60 @@ class PruneStage(StageMachine):
                     self.state.epoch = epoch + 1
                     self._save_epoch(optimizers)
             magnitude.prune_to(target, tuple(optimizers))
-            record = PruneRecord(target, magnitude.sparsity(), self.progress.last_train_accuracy,
-                                 self._evaluate(self.task, "select"))
-            self.progress.prune.append(record)
+            record = self._judge_step(target, magnitude.sparsity())
             self.context.reporter.scalars(self.task, "prune", index, {"val_acc_at_target": record.val_accuracy})
-            if self._meets_goal(record.val_accuracy):
+            if self._may_keep(record):
                 self._snapshot("candidate")
             self.state.prune_index = index + 1
             self.state.epoch = 0
             self._save_epoch(optimizers)
-            if record.train_accuracy <= self.config.goal.train_accuracy or (cap is not None and record.sparsity >= cap):
+            if self.uses_goals and not record.passed_gate:
                 break
         return Stage.CHOOSE
 
+    def _judge_step(self, target: float, sparsity: float) -> PruneRecord:
+        """Record a finished pruning step with the gate and goal it was judged against."""
+        train = self.progress.last_train_accuracy
+        selection = Estimate(self._evaluate(self.task, "select"), self._images("select"))
+        record = PruneRecord(target, sparsity, train, selection.accuracy)
+        if self.uses_goals:
+            gate = self._against_gate(train)
+            goal = self._against_goal(selection)
+            record.passed_gate, record.met_goal = gate.passed, goal is None or goal.passed
+            self.progress.decisions.append({
+                "decision": "prune step", "target": target, "sparsity": sparsity, "train_gate": gate.to_dict(),
+                "goal": goal.to_dict() if goal else None,
+                "next": "stop: below the training gate" if not gate.passed else "continue",
+            })
+        self.progress.prune.append(record)
+        return record
+
+    def _may_keep(self, record: PruneRecord) -> bool:
+        """Whether CHOOSE may keep this step: within the gate, and meeting the goal unless the
+        goal is out of reach (then the sparsest step within the gate is kept)."""
+        return self.uses_goals and record.passed_gate and (record.met_goal or self._goal_out_of_reach())
+
     def _choose(self) -> Stage:
         records = self.progress.prune
-        qualifying = [record for record in records if self._meets_goal(record.val_accuracy)]
-        if records and (self._prune_cap() is not None or not self.uses_goals):
-            chosen = records[-1]
-        elif qualifying:
-            chosen = qualifying[-1]
-            if chosen is not records[-1]:
-                self._restore("candidate")
+        if self.uses_goals:
+            kept = [record for record in records if self._may_keep(record)]
+            chosen = kept[-1] if kept else None
+            rule = ("the sparsest step within the training gate (goal out of reach at the maximum width)"
+                    if self._goal_out_of_reach() else "the sparsest step within the training gate that meets the goal")
         else:
-            chosen = None
+            chosen = records[-1] if records else None
+            rule = "the last step (no goals)"
+        if chosen is None:
             self._restore("unpruned")
+        elif chosen is not records[-1]:
+            self._restore("candidate")
         self.progress.chosen_sparsity = chosen.sparsity if chosen else 0.0
         self.progress.chosen_val_accuracy = (chosen.val_accuracy if chosen else self._evaluate(self.task, "select"))
+        if self.uses_goals:
+            self.progress.decisions.append({
+                "decision": "choose", "rule": rule if chosen else f"{rule}; none: the unpruned weights",
+                "sparsity": self.progress.chosen_sparsity, "selection_accuracy": self.progress.chosen_val_accuracy,
+            })
         self.context.reporter.message(
             f"task {self.task}: chose sparsity {self.progress.chosen_sparsity:.2f} "
             f"(val {self.progress.chosen_val_accuracy:.4f}, {self._goal_text()})"

@@ -1,0 +1,210 @@
+"""Every decision of the CPG state machine, each taken by a run for its own reason, with real
+goals: a goal file written by `cpg baseline` (one network per task trained alone), edited only
+where a test needs a goal just above or below what the run itself measures. The rules are in
+cpg/algorithms/decisions.py."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from cpg.algorithms.decisions import Estimate, compare
+from cpg.cli import main
+from cpg.config import build_config
+from cpg.report import ConsoleReport
+from cpg.runner import execute
+from cpg.runs import open_run
+from tests.runs import BATCH, record_committed_logits
+
+SCENARIO: dict[str, Any] = {
+    "tasks": "synthetic",
+    "benchmark_options": {"num_tasks": 2, "classes_per_task": 4, "train_per_class": 40, "test_per_class": 20,
+                          "image_size": 8, "channels": 1, "difficulty": 0.8},
+    "arch": "small_cnn",
+    "max_width": 1.5,
+    "val_fraction": 0.25,
+    "batch_size": 16,
+    "finetune": {"epochs": 6, "lr": 0.05, "lr_steps": {4: 0.1}, "mask_lr": 0.005, "mask_lr_steps": {}},
+    "prune": {"targets": [0.3, 0.99], "epochs": 2, "ramp_epochs": 1, "update_every": 2},
+    "retrain": {"epochs": 1, "patience": 1},
+}
+"""Two 4-class tasks hard enough that accuracies sit well below 1; pruning to 99% collapses a
+task's training accuracy, 30% does not."""
+
+QUIET = ConsoleReport(quiet=True)
+
+
+def scenario(root: Path, name: str, **changes: Any) -> Any:
+    layer = {**copy.deepcopy(SCENARIO), "checkpoint_dir": str(root / "checkpoints"), "log_dir": str(root / "logs"),
+             "name": name}
+    for key, value in changes.items():
+        layer[key] = {**layer[key], **value} if isinstance(value, dict) and isinstance(layer.get(key), dict) else value
+    return build_config(("test", layer))
+
+
+def with_goals(root: Path, document: dict[str, Any], accuracies: dict[int, float]) -> str:
+    """A copy of a goal file with the validation goal of some tasks (1-based) replaced."""
+    edited = copy.deepcopy(document)
+    for task, accuracy in accuracies.items():
+        edited["tasks"][task - 1]["val"] = accuracy
+    path = root / f"goals-{'-'.join(f'{task}_{value:.4f}' for task, value in accuracies.items())}.json"
+    path.write_text(json.dumps(edited))
+    return str(path)
+
+
+def decisions(results: dict[str, Any], task: int, kind: str) -> list[dict[str, Any]]:
+    return [entry for entry in results["tasks"][task - 1]["decisions"] if entry["decision"] == kind]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("decisions")
+
+
+@pytest.fixture(scope="module")
+def goal_file(root: Path) -> Path:
+    """Goals measured by `cpg baseline`: a small_cnn per task trained alone."""
+    path = root / "scenario.yaml"
+    path.write_text(json.dumps(SCENARIO))
+    output = root / "goals.json"
+    assert main(["baseline", "--config", str(path), "-o", str(output), "--quiet"]) == 0
+    return output
+
+
+@pytest.fixture(scope="module")
+def reference(root: Path, goal_file: Path) -> dict[str, Any]:
+    return execute(scenario(root, "reference", goal={"file": str(goal_file)}), console=QUIET)
+
+
+def test_one_image_never_decides():
+    for images in (10, 25, 40, 150, 500):
+        for correct in range(images // 2, images + 1):
+            goal = correct / images
+            one_short = Estimate(goal - 1 / images, images)
+            assert compare(one_short, Estimate(goal, images), 0.0, 1.0).passed, (images, correct)
+            assert compare(one_short, Estimate(goal), 0.0, 1.0).passed, (images, correct)
+    assert not compare(Estimate(0.96, 25), Estimate(1.0, 25), 0.0, 0.0).passed  # the paper's strict rule
+    far = compare(Estimate(0.70, 40), Estimate(0.90, 40), 0.0, 1.0)
+    assert not far.passed and far.threshold == pytest.approx(0.90 - far.tolerance)
+    allowed = compare(Estimate(0.85, 40), Estimate(0.90), 0.05, 0.0)
+    assert allowed.passed and allowed.threshold == pytest.approx(0.85)
+
+
+def test_decisions_are_recorded_with_the_numbers_their_rule_used(reference, goal_file):
+    goals = json.loads(goal_file.read_text())["tasks"]
+    for task, record in enumerate(reference["tasks"], start=1):
+        assert record["decisions"], f"task {task} recorded no decision"
+        for entry in record["decisions"]:
+            for key in ("goal", "train_gate"):
+                numbers = entry.get(key)
+                if numbers is None:
+                    continue
+                again = compare(Estimate(numbers["measured"], numbers["images"]),
+                                Estimate(numbers["reference"], numbers["reference_images"]),
+                                numbers["allowed_loss"], 1.0)
+                assert (again.passed, again.threshold) == (numbers["passed"], numbers["threshold"])
+            if entry.get("goal"):
+                assert (entry["goal"]["reference"], entry["goal"]["reference_images"]) == (
+                    goals[task - 1]["val"], goals[task - 1]["val_images"])
+                assert entry["goal"]["images"] == goals[task - 1]["val_images"]
+        first = record["decisions"][0]
+        assert first["decision"] == "goal" and first["goal"]["measured"] < 1.0
+
+
+def test_a_collapsed_step_is_never_kept_and_the_best_candidate_is_restored(reference):
+    first = reference["tasks"][0]
+    assert decisions(reference, 1, "goal")[-1]["met"], "the scenario's first task meets its goal"
+    mild, collapsed = first["prune"]
+    assert mild["passed_gate"] and mild["met_goal"]
+    assert not collapsed["passed_gate"], "pruning 99% of the first task kept its training accuracy"
+    assert first["sparsity"] == pytest.approx(mild["sparsity"])
+    assert first["val_accuracy"] == pytest.approx(mild["val_accuracy"])
+    for task, record in enumerate(reference["tasks"], start=1):
+        kept = [step for step in record["prune"] if step["passed_gate"] and step["met_goal"]]
+        assert record["sparsity"] == pytest.approx(kept[-1]["sparsity"])
+        assert decisions(reference, task, "choose")[0]["sparsity"] == pytest.approx(kept[-1]["sparsity"])
+
+
+def test_nothing_within_the_gate_restores_the_unpruned_weights(root, goal_file):
+    results = execute(scenario(root, "unpruned", goal={"file": str(goal_file)}, prune={"targets": [0.99]}),
+                      console=QUIET)
+    first = results["tasks"][0]
+    assert [step["passed_gate"] for step in first["prune"]] == [False]
+    assert first["sparsity"] == 0.0
+    assert first["val_accuracy"] == decisions(results, 1, "goal")[-1]["goal"]["measured"]
+    assert "none: the unpruned weights" in decisions(results, 1, "choose")[0]["rule"]
+
+
+def test_growth_when_a_goal_is_missed_keeps_committed_tasks_bit_exact(root, goal_file, reference, monkeypatch):
+    measured = decisions(reference, 2, "goal")[0]["goal"]
+    missed = min(1.0, measured["measured"] + 3 * measured["tolerance"])
+    assert not compare(Estimate(measured["measured"], measured["images"]),
+                       Estimate(missed, measured["reference_images"]), 0.0, 1.0).passed
+    logits = record_committed_logits(monkeypatch)
+    goals = with_goals(root, json.loads(goal_file.read_text()), {2: missed})
+    config = scenario(root, "grow", goal={"file": goals})
+    results = execute(config, console=QUIET)
+    first_look = decisions(results, 2, "goal")[0]
+    assert first_look["goal"]["measured"] == measured["measured"] and not first_look["met"]
+    assert first_look["next"] == "grow"
+    assert [task["width"] for task in results["tasks"]] == [1.0, 1.5]
+    assert results["tasks"][1]["attempts"] == 2 and results["final_width"] == 1.5
+    assert len(logits) == 2 and set(logits[1]) == {1, 2}
+    assert torch.equal(logits[0][1], logits[1][1]), "task 1 changed when the network grew for task 2"
+    run = open_run(Path(config.checkpoint_dir) / "grow")
+    for task, expected in logits[1].items():
+        run.network.use_task(task)
+        with torch.no_grad():
+            assert torch.equal(run.network(BATCH), expected)
+
+
+def test_a_goal_missed_within_tolerance_does_not_grow(root, goal_file, reference):
+    measured = decisions(reference, 2, "goal")[0]["goal"]
+    close = measured["measured"] + 0.5 * measured["tolerance"]
+    assert close > measured["measured"]
+    goals = with_goals(root, json.loads(goal_file.read_text()), {2: close})
+    results = execute(scenario(root, "close", goal={"file": goals}), console=QUIET)
+    look = decisions(results, 2, "goal")
+    assert len(look) == 1 and look[0]["met"] and look[0]["goal"]["measured"] < look[0]["goal"]["reference"]
+    assert [task["width"] for task in results["tasks"]] == [1.0, 1.0]
+
+
+def test_a_goal_out_of_reach_at_the_maximum_width_keeps_the_sparsest_step_within_the_gate(root, goal_file):
+    goals = with_goals(root, json.loads(goal_file.read_text()), {1: 1.0, 2: 1.0})
+    results = execute(scenario(root, "out-of-reach", max_width=1.0, goal={"file": goals}), console=QUIET)
+    first = results["tasks"][0]
+    assert not decisions(results, 1, "goal")[0]["met"] and first["width"] == 1.0
+    assert [step["target"] for step in first["prune"]] == [0.3, 0.99], "the cap (50% for 2 tasks) stops nothing here"
+    assert [step["passed_gate"] for step in first["prune"]] == [True, False]
+    assert first["sparsity"] == pytest.approx(first["prune"][0]["sparsity"])
+    assert "goal out of reach" in decisions(results, 1, "choose")[0]["rule"]
+    last = results["tasks"][1]
+    assert not decisions(results, 2, "goal")[0]["met"]
+    assert last["prune"] == [] and last["sparsity"] == 0.0, "the last task keeps everything: no task comes after it"
+
+
+def test_decisions_never_read_the_test_split(root, reference, monkeypatch):
+    """Goals computed in the run (no goal file) and every decision are the same when the test
+    labels are shuffled; only the test accuracies change."""
+    import cpg.runner
+
+    load = cpg.runner.load_benchmark
+
+    def poisoned(config):
+        benchmark = load(config)
+        for task in benchmark.tasks:
+            labels = task.test.labels
+            task.test.labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(3))]
+        return benchmark
+
+    monkeypatch.setattr(cpg.runner, "load_benchmark", poisoned)
+    monkeypatch.chdir(root)
+    results = execute(scenario(root, "poisoned"), console=QUIET)
+    for clean, dirty in zip(reference["tasks"], results["tasks"]):
+        assert dirty["decisions"] == clean["decisions"]
+        assert (dirty["goal"], dirty["val_accuracy"], dirty["sparsity"], dirty["width"]) == (
+            clean["goal"], clean["val_accuracy"], clean["sparsity"], clean["width"])
+    assert [task["test_accuracy"] for task in results["tasks"]] != [task["test_accuracy"] for task in reference["tasks"]]

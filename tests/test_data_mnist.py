@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+from torchvision.datasets import MNIST
 
 from cpg.cli import main
 from cpg.data import build_benchmark
@@ -155,6 +156,16 @@ def test_a_file_that_is_not_idx_is_a_user_error(tmp_path):
     (raw / FILES["train"][1]).write_bytes((raw / FILES["train"][0]).read_bytes())
     with pytest.raises(UserError, match="does not hold valid MNIST idx files"):
         build_benchmark("split-mnist", data_root=tmp_path)
+
+
+def test_a_failed_download_is_one_line(tmp_path, monkeypatch):
+    def unreachable(self):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried mirror 1, got:\nno network\n")
+
+    monkeypatch.setattr(MNIST, "download", unreachable)
+    with pytest.raises(UserError, match="could not read or download MNIST") as error:
+        build_benchmark("split-mnist", data_root=tmp_path, download=True)
+    assert "\n" not in str(error.value) and "Tried mirror 1, got: no network" in str(error.value)
 
 
 def test_missing_mnist_is_one_line_on_the_command_line(tmp_path, capsys, monkeypatch):

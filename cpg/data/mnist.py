@@ -47,16 +47,21 @@ def read_mnist(
         splits = [source(str(root), train=train, download=download) for train in (True, False)]
     except (AssertionError, TypeError, ValueError, KeyError) as error:
         raise UserError(
-            f"{folder} does not hold valid {source.__name__} idx files ({error}); fetch a fresh "
-            "copy with --download"
+            f"{folder} does not hold valid {source.__name__} idx files ({_one_line(error)}); "
+            "fetch a fresh copy with --download"
         ) from error
     except (RuntimeError, OSError) as error:
         raise UserError(
-            f"could not read or download {source.__name__} in {root} ({error}); check the "
-            "folder's permissions and the network"
+            f"could not read or download {source.__name__} in {root} ({_one_line(error)}); "
+            "check the folder's permissions and the network"
         ) from error
     classes = tuple(label.split(" - ")[0] for label in source.classes)
     return classes, *(_as_tensors(split, folder) for split in splits)
+
+
+def _one_line(error: Exception) -> str:
+    """torchvision's download error lists every mirror tried on lines of its own."""
+    return " ".join(str(error).split())
 
 
 def _what_is_missing(folder: Path, missing: list[str]) -> str:

@@ -6,7 +6,8 @@ from cpg.errors import UserError
 
 def test_benchmark_names():
     assert BENCHMARKS == (
-        "digits-5", "digits-10", "synthetic", "cifar100-20", "cifar10", "imagefolder"
+        "digits-5", "digits-10", "synthetic", "cifar100-20", "cifar10", "imagefolder", "split-mnist",
+        "perm-mnist", "rot-mnist", "split-fashion-mnist", "split-cifar10", "split-cifar100",
     )
 
 
@@ -15,7 +16,8 @@ def test_unknown_benchmark_is_a_user_error_listing_the_choices():
         build_benchmark("cifar100")
 
 
-@pytest.mark.parametrize("name", ["digits-5", "digits-10", "cifar100-20", "cifar10"])
+@pytest.mark.parametrize("name", ["digits-5", "digits-10", "cifar100-20", "cifar10", "split-mnist",
+                                  "split-fashion-mnist", "split-cifar10", "split-cifar100"])
 def test_options_of_a_benchmark_without_options_are_user_errors(name, tmp_path):
     with pytest.raises(UserError, match="'num_tasks'"):
         build_benchmark(name, data_root=tmp_path, options={"num_tasks": 3})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torch import Tensor
 from torchvision.datasets import CIFAR10, CIFAR100
 
 from cpg.data.assemble import in_memory_task
 from cpg.data.augment import RandomCropFlip
+from cpg.data.class_split import Split, class_split_tasks, select_classes
 from cpg.data.superclasses import SUPERCLASSES
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
@@ -18,28 +18,20 @@ CIFAR_SHAPE = (3, 32, 32)
 PADDING = 4
 """Zero padding of the training RandomCrop(32, padding=4)."""
 
-Split = tuple[Tensor, Tensor]
-
 
 def cifar100_benchmark(
     name: str, root: Path, download: bool, verify_checksums: bool, val_fraction: float
 ) -> Benchmark:
     """One task per superclass, in coarse-label index order, of the superclass's five classes."""
-    fine_names, train, test = _read(CIFAR100, root, download, verify_checksums)
-    if sorted(fine_names) != sorted(n for fines in SUPERCLASSES.values() for n in fines):
-        raise UserError(
-            f"the fine label names in {root / CIFAR100.base_folder / 'meta'} are not those of "
-            "CIFAR-100; point --data-root at a genuine cifar-100-python archive"
-        )
+    fine_names, train, test = _read_cifar100(root, download, verify_checksums)
     fine_index = {fine: index for index, fine in enumerate(fine_names)}
     tasks = []
     for superclass, fines in SUPERCLASSES.items():
-        classes = tuple(sorted(fines, key=fine_index.__getitem__))
-        local = torch.full((len(fine_names),), -1, dtype=torch.long)
-        local[[fine_index[fine] for fine in classes]] = torch.arange(len(classes))
+        group = tuple(sorted(fine_index[fine] for fine in fines))
         tasks.append(
             in_memory_task(
-                superclass, classes, _select(train, local), _select(test, local), val_fraction,
+                superclass, tuple(fine_names[index] for index in group),
+                select_classes(train, group), select_classes(test, group), val_fraction,
                 RandomCropFlip(PADDING),
             )
         )
@@ -56,11 +48,39 @@ def cifar10_benchmark(
     return Benchmark(name=name, tasks=(task,), input_shape=CIFAR_SHAPE)
 
 
-def _select(split: Split, local: Tensor) -> Split:
-    """The images whose label has a local label (>= 0), relabelled."""
-    images, labels = split
-    members = local[labels] >= 0
-    return images[members], local[labels[members]]
+def split_cifar_benchmark(
+    name: str,
+    source: type[CIFAR10],
+    per_task: int,
+    root: Path,
+    download: bool,
+    verify_checksums: bool,
+    val_fraction: float,
+) -> Benchmark:
+    """CIFAR-10 or CIFAR-100 dealt out in class-index order, ``per_task`` classes per task
+    (tasks ``cifar10_0-1`` … or ``cifar100_0-9`` …), augmented like the other CIFAR tasks."""
+    if source is CIFAR100:
+        classes, train, test = _read_cifar100(root, download, verify_checksums)
+    else:
+        classes, train, test = _read(source, root, download, verify_checksums)
+    prefix = source.__name__.lower()
+    tasks = class_split_tasks(
+        prefix, tuple(classes), train, test, per_task, val_fraction, RandomCropFlip(PADDING)
+    )
+    return Benchmark(name=name, tasks=tasks, input_shape=CIFAR_SHAPE)
+
+
+def _read_cifar100(
+    root: Path, download: bool, verify_checksums: bool
+) -> tuple[list[str], Split, Split]:
+    """`_read` of CIFAR-100, refusing an archive whose fine label names are not CIFAR-100's."""
+    fine_names, train, test = _read(CIFAR100, root, download, verify_checksums)
+    if sorted(fine_names) != sorted(n for fines in SUPERCLASSES.values() for n in fines):
+        raise UserError(
+            f"the fine label names in {root / CIFAR100.base_folder / 'meta'} are not those of "
+            "CIFAR-100; point --data-root at a genuine cifar-100-python archive"
+        )
+    return fine_names, train, test
 
 
 def _read(

@@ -43,3 +43,12 @@ def float_option(benchmark: str, key: str, value: Any, low: float, high: float) 
             f"got {value!r}"
         )
     return float(value)
+
+
+def bool_option(benchmark: str, key: str, value: Any) -> bool:
+    """``value`` as a bool (true or false in YAML)."""
+    if not isinstance(value, bool):
+        raise UserError(
+            f"option {key!r} of benchmark {benchmark!r} must be true or false, got {value!r}"
+        )
+    return value

@@ -2,8 +2,8 @@
 
 A *channel space* is a set of channels written by one or more conv/linear layers (its
 producers, each optionally followed by a BatchNorm) and read by one or more layers (its
-consumers). In a plain chain (small_cnn, vgg16) every layer's output is its own space, read by
-the next layer. In a ResNet the outputs of the stem and of every block of a stage are added
+consumers). In a plain chain (small_cnn, mnist_cnn, mlp, vgg16) every layer's output is its own
+space, read by the next layer. In a ResNet the outputs of the stem and of every block of a stage are added
 together, so all of them form one space that every block of the stage and the next stage's
 first block (conv1 and downsample) read. The layer computing the model's outputs produces no
 space: its outputs are never removed.
@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from cpg.models.mlp import MLP
+from cpg.models.mnist_cnn import MnistCNN
 from cpg.models.resnet_cifar import ResNetCIFAR
 from cpg.models.small_cnn import SmallCNN
 from cpg.models.vgg import VGG
@@ -43,9 +45,10 @@ def channel_spaces(model: nn.Module) -> list[ChannelSpace]:
     """The channel spaces of a plain model of a registered architecture."""
     if isinstance(model, ResNetCIFAR):
         return _resnet_spaces(model)
-    if isinstance(model, (SmallCNN, VGG)):
+    if isinstance(model, (SmallCNN, MnistCNN, MLP, VGG)):
         return _chain_spaces(model)
-    raise TypeError(f"cannot trace the channels of {type(model).__name__}: slimming knows small_cnn, vgg16 and resnet*")
+    raise TypeError(f"cannot trace the channels of {type(model).__name__}: slimming knows small_cnn, mnist_cnn, mlp, "
+                    "vgg16 and resnet*")
 
 
 def output_layer(model: nn.Module) -> str:

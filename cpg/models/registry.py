@@ -7,6 +7,8 @@ from functools import partial
 from torch import nn
 
 from cpg.errors import UserError
+from cpg.models.mlp import MLP
+from cpg.models.mnist_cnn import MnistCNN
 from cpg.models.resnet_cifar import ResNetCIFAR
 from cpg.models.small_cnn import SmallCNN
 from cpg.models.vgg import VGG
@@ -16,6 +18,15 @@ InputShape = tuple[int, int, int]
 
 def _small_cnn(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
     return SmallCNN(num_classes, in_channels=input_shape[0], width=width)
+
+
+def _mnist_cnn(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return MnistCNN(num_classes, in_channels=input_shape[0], width=width, input_size=input_shape[1])
+
+
+def _mlp(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    channels, height, breadth = input_shape
+    return MLP(num_classes, inputs=channels * height * breadth, width=width)
 
 
 def _vgg16(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
@@ -28,6 +39,8 @@ def _resnet(depth: int, num_classes: int, input_shape: InputShape, width: float)
 
 ARCHS: dict[str, Callable[[int, InputShape, float], nn.Module]] = {
     "small_cnn": _small_cnn,
+    "mnist_cnn": _mnist_cnn,
+    "mlp": _mlp,
     "vgg16": _vgg16,
     "resnet20": partial(_resnet, 20),
     "resnet32": partial(_resnet, 32),

@@ -1,0 +1,61 @@
+"""Permuted MNIST: every task is all of MNIST with its pixels shuffled by a fixed permutation.
+
+By default the first task is MNIST itself (the identity permutation), so that it keeps the
+spatial structure a CNN can use; ``identity_first: false`` permutes it too. Task ``t``'s permutation depends only
+on ``seed`` and ``t``, so adding tasks leaves the earlier ones as they were, and the same
+permutation is applied to the task's training and test images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+from torchvision.datasets import MNIST
+
+from cpg.data.assemble import in_memory_task
+from cpg.data.class_split import Split
+from cpg.data.mnist import MNIST_SHAPE, read_mnist
+from cpg.data.options import bool_option, int_option, resolve_options
+from cpg.data.task import Benchmark
+
+DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "seed": 0, "identity_first": True}
+
+
+def permuted_mnist_benchmark(
+    name: str, options: Mapping[str, Any] | None, root: Path, download: bool, val_fraction: float
+) -> Benchmark:
+    """Tasks ``mnist_perm_1`` … of the ten digits, each under its own pixel permutation."""
+    given = resolve_options(name, options, DEFAULTS)
+    num_tasks = int_option(name, "num_tasks", given["num_tasks"], 1)
+    seed = int_option(name, "seed", given["seed"], 0)
+    identity_first = bool_option(name, "identity_first", given["identity_first"])
+    classes, train, test = read_mnist(MNIST, root, download)
+    pixels = MNIST_SHAPE[1] * MNIST_SHAPE[2]
+    tasks = []
+    for index in range(num_tasks):
+        order = pixel_permutation(pixels, seed, index, identity_first)
+        tasks.append(
+            in_memory_task(
+                f"mnist_perm_{index + 1}", classes, _permuted(train, order),
+                _permuted(test, order), val_fraction,
+            )
+        )
+    return Benchmark(name=name, tasks=tuple(tasks), input_shape=MNIST_SHAPE)
+
+
+def pixel_permutation(pixels: int, seed: int, index: int, identity_first: bool) -> Tensor:
+    """The permutation of task ``index`` (0-based): output pixel ``j`` is input pixel
+    ``order[j]`` of the flattened image."""
+    if identity_first and index == 0:
+        return torch.arange(pixels)
+    return torch.from_numpy(np.random.default_rng((seed, index)).permutation(pixels))
+
+
+def _permuted(split: Split, order: Tensor) -> Split:
+    images, labels = split
+    return images.flatten(1)[:, order].view_as(images), labels

@@ -20,20 +20,20 @@ import cpg  # noqa: F401
 from cpg import optim, pruner
 from cpg.checkpoint import RunFolder, load_tensors
 from cpg.models import model_factory
-from cpg.nn import Reuse, TaskNetwork
+from cpg.nn import Reuse, TaskNetwork, free_share
 
 SHAPE = (3, 32, 32)
 
 
 def learn(network: TaskNetwork, steps: int, sparsity: float) -> None:
     task = network.add_task(5)
-    pruner.claim_free_weights(network, task)
-    pruner.begin_learning(network, task, Reuse.PICK)
+    network.claim_free_weights(task)
+    network.begin_learning(task, Reuse.PICK)
     network.use_task(task)
     network.train()
-    optimizers = [optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, task), 1e-2, 0.9)]
-    if pruner.picking_logits(network):
-        optimizers.append(optim.adam(pruner.picking_logits(network), 5e-2))
+    optimizers = [optim.sgd(network.trained_weights() + network.task_parameters(task), 1e-2, 0.9)]
+    if network.picking_logits():
+        optimizers.append(optim.adam(network.picking_logits(), 5e-2))
     for _ in range(steps):
         inputs, targets = torch.randn(8, *SHAPE), torch.randint(0, 5, (8,))
         for optimizer in optimizers:
@@ -42,7 +42,7 @@ def learn(network: TaskNetwork, steps: int, sparsity: float) -> None:
         for optimizer in optimizers:
             optimizer.step()
     pruner.MagnitudePruner(network, task).prune_to(sparsity, tuple(optimizers))
-    pruner.commit(network, task)
+    network.commit(task)
 
 
 def main() -> None:
@@ -68,7 +68,7 @@ def main() -> None:
         started = time.perf_counter()
         load_tensors(folder.model_path(version))
         loaded = time.perf_counter() - started
-    print(f"{args.arch}, {args.tasks} tasks, width {network.width:g}, free capacity {pruner.free_share(network):.1%}")
+    print(f"{args.arch}, {args.tasks} tasks, width {network.width:g}, free capacity {free_share(network):.1%}")
     print(f"checkpoint {size / 2**20:8.1f} MiB   dense float32 {dense_bytes / 2**20:8.1f} MiB   ratio {size / dense_bytes:.3f}")
     print(f"save {saved:.2f} s   load {loaded:.2f} s")
 

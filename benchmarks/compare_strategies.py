@@ -24,7 +24,7 @@ from cpg.runner import execute
 
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
 DEFAULT_SETTINGS = {
-    "packnet": {"max_width": 1.0, "prune": {"targets": [0.6], "one_shot": True}},
+    "packnet": {"max_width": 1.0, "prune": {"targets": [0.6]}},
     "piggyback": {"max_width": 1.0},
     "pae": {"max_width": 2.0},
     "finetune": {"max_width": 1.0},

@@ -43,11 +43,11 @@ def two_task_network(arch: str) -> TaskNetwork:
     network = TaskNetwork.build(model_factory(arch, SHAPE))
     for sparsity in (0.5, 0.0):
         task = network.add_task(5)
-        pruner.claim_free_weights(network, task)
-        pruner.begin_learning(network, task, Reuse.PICK)
+        network.claim_free_weights(task)
+        network.begin_learning(task, Reuse.PICK)
         if sparsity:
             pruner.MagnitudePruner(network, task).prune_to(sparsity)
-        pruner.commit(network, task)
+        network.commit(task)
     network.use_task(2)
     return network.eval()
 

@@ -11,14 +11,14 @@ from cpg.nn import Reuse, TaskNetwork
 def second_task_network(arch: str, input_shape: tuple[int, int, int], classes: int = 5) -> TaskNetwork:
     network = TaskNetwork.build(model_factory(arch, input_shape))
     first = network.add_task(classes)
-    pruner.claim_free_weights(network, first)
-    pruner.begin_learning(network, first, Reuse.PICK)
+    network.claim_free_weights(first)
+    network.begin_learning(first, Reuse.PICK)
     pruner.MagnitudePruner(network, first).prune_to(0.5)
-    pruner.commit(network, first)
+    network.commit(first)
     second = network.add_task(classes)
-    pruner.claim_free_weights(network, second)
-    pruner.begin_learning(network, second, Reuse.PICK)
-    pruner.set_weight_decay(network, 4e-5)
+    network.claim_free_weights(second)
+    network.begin_learning(second, Reuse.PICK)
+    network.set_weight_decay(4e-5)
     network.use_task(second)
     return network
 
@@ -26,7 +26,7 @@ def second_task_network(arch: str, input_shape: tuple[int, int, int], classes: i
 def learning_optimizers(network: TaskNetwork) -> list[torch.optim.Optimizer]:
     """SGD for the learning task's weights, BN and head, Adam for its picking mask (as FINETUNE)."""
     task = network.active_task
-    optimizers = [optim.sgd(pruner.shared_weights(network) + pruner.task_parameters(network, task), 1e-2, 0.9),
-                  optim.adam(pruner.picking_logits(network), 5e-4)]
-    pruner.train_only(network, [p for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]])
+    optimizers = [optim.sgd(network.trained_weights() + network.task_parameters(task), 1e-2, 0.9),
+                  optim.adam(network.picking_logits(), 5e-4)]
+    network.train_only([p for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]])
     return optimizers

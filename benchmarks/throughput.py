@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from scenarios import learning_optimizers, second_task_network
 
-from cpg import optim, pruner
+from cpg import optim
 from cpg.data import make_loader
 from cpg.data.in_memory import InMemoryImages
 from cpg.distributed import Distributed
@@ -102,7 +102,7 @@ def _worker(rank: int, world: int, arch: str, images: int, epochs: int, address:
     torch.manual_seed(0)
     network = second_task_network(arch, SHAPE)
     optimizers = learning_optimizers(network)
-    pruner.set_direct_gradients(network, world == 1)
+    network.set_direct_gradients(world == 1)
     model = Distributed(rank, world).wrap(network)
     inputs, targets = data(images)
     dataset = TensorDataset(inputs, targets)

@@ -1,7 +1,7 @@
 """Optimizers and learning-rate steps used by every stage."""
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import torch
 from torch import nn
@@ -41,6 +41,16 @@ def stepped_lr(base: float, steps: Mapping[int, float], epoch: int) -> float:
         if epoch >= start:
             factor = steps[start]
     return base * factor
+
+
+def stepped(steps: Mapping[int, float]) -> Callable[[float, int], float]:
+    """A schedule (base rate, epoch) → rate of `stepped_lr` with these steps."""
+    return lambda base, epoch: stepped_lr(base, steps, epoch)
+
+
+def cosine(epochs: int) -> Callable[[float, int], float]:
+    """A schedule (base rate, epoch) → rate of `cosine_lr` over `epochs`."""
+    return lambda base, epoch: cosine_lr(base, epoch, epochs)
 
 
 def cosine_lr(base: float, epoch: int, epochs: int) -> float:

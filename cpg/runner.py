@@ -9,7 +9,7 @@ from typing import Any
 import torch
 import yaml
 
-from cpg.algorithms import RunState, strategy_class
+from cpg.algorithms import STRATEGIES, RunState, machine_for
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.independent import single_task_network, train_task_alone
 from cpg.algorithms.task_data import resolve_device
@@ -39,7 +39,7 @@ def check_names(config: RunConfig) -> None:
     if config.tasks not in BENCHMARKS:
         raise UserError(f"unknown task sequence {config.tasks!r}; choose one of: {', '.join(BENCHMARKS)}")
     check_arch(config.arch)
-    strategy_class(config.strategy).adapt(config)
+    STRATEGIES.get(config.strategy).check(config)
     resolve_device(config.device)
 
 
@@ -73,7 +73,7 @@ def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, d
     for a network of your own (`network`), copies of it, never another architecture."""
     if state.goals:
         return state.goals
-    if not strategy_class(config.strategy).uses_goals:
+    if not STRATEGIES.get(config.strategy).goals:
         return [None] * len(benchmark.tasks)
     goals = _measured_goals(config, benchmark, reporter, device, network)
     settings = config.goal
@@ -125,7 +125,7 @@ def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restar
     network cannot grow, so `config.max_width` must be 1.0."""
     if network.factory is None and config.max_width > 1.0:
         raise UserError("this network has no factory to grow with; set max_width to 1.0")
-    strategy_class(config.strategy).adapt(config)
+    STRATEGIES.get(config.strategy).check(config)
     resolve_device(config.device)
     return _launch(config, restart, console, network, benchmark)
 
@@ -182,16 +182,15 @@ def _load_latest(folder: RunFolder, template: TaskNetwork | None, config: RunCon
 def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
              device: torch.device, resuming: bool, notes: list[str],
              network: TaskNetwork | None, dist: Distributed) -> dict[str, Any]:
-    optimizer_state = None
-    strategy_type = strategy_class(config.strategy)
+    saved = None
+    strategy = STRATEGIES.get(config.strategy)
     user_network = network
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
-        network = strategy_type.build_network(model_factory(config.arch, benchmark.input_shape))
+        network = strategy.build_network(model_factory(config.arch, benchmark.input_shape))
     if resuming:
-        network, saved_state, tensors = _load_latest(folder, network, config, reporter)
+        network, saved_state, saved = _load_latest(folder, network, config, reporter)
         state = RunState.from_dict(saved_state)
-        optimizer_state = tensors.get("optimizers")
         reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage.value}, epoch {state.epoch}")
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
@@ -202,13 +201,14 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     if dist.is_main:
         write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
     state.goals = compute_goals(config, benchmark, reporter, device, state, user_network)
-    context = RunContext(scale_epochs(strategy_type.adapt(config)), benchmark, folder, reporter, device, network,
-                         state, optimizer_state, dist)
-    if not resuming or notes:
-        context.save(network, optimizer_state or {})  # the first version, or the recorded config changes
-    strategy = strategy_type(context)
-    strategy.run()
-    results = context.results(strategy.summary())
+    context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, saved, dist)
+    if saved is None:
+        context.save(network, {})  # the first version
+    elif notes:  # the same network and optimizer states, with the changes recorded in the state
+        context.write({key: value for key, value in saved.items() if key not in ("kind", "format", "version")})
+    machine = machine_for(strategy, context)
+    machine.run()
+    results = context.results(machine.summary())
     if dist.is_main:
         write_json(folder.results_path, results)
         reporter.hparams(to_mapping(config), results)

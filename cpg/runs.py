@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from cpg.algorithms.registry import strategy_class
+from cpg.algorithms import STRATEGIES
 from cpg.algorithms.state import RunState
 from cpg.checkpoint import RunFolder
 from cpg.config import RunConfig, build_config, read_yaml
@@ -40,7 +40,7 @@ def open_run(path: str | Path, device: str | torch.device = "cpu",
     config = build_config((str(folder.config_path), read_yaml(folder.config_path)))
     saved_state, tensors = folder.load(warn)
     state = RunState.from_dict(saved_state)
-    network = strategy_class(config.strategy).build_network(model_factory(config.arch, tuple(state.input_shape)))
+    network = STRATEGIES.get(config.strategy).build_network(model_factory(config.arch, tuple(state.input_shape)))
     if network is None:
         raise UserError(f"{folder.root}: an {config.strategy} run keeps one plain model per task, "
                         "task-K.pt (load it with cpg.classifier.load_classifier)")

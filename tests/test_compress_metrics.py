@@ -93,8 +93,8 @@ def test_cpg_gradual_pruning_releases_the_weights_a_learned_mask_removes():
     torch.manual_seed(0)
     network = TaskNetwork.build(model_factory("small_cnn", (1, 8, 8)))
     task = network.add_task(3)
-    pruner.claim_free_weights(network, task)
-    pruner.begin_learning(network, task, Reuse.PICK)
+    network.claim_free_weights(task)
+    network.begin_learning(task, Reuse.PICK)
     masks = {}
     for name, layer in network.sharable_layers():
         mask = torch.ones_like(layer.weight)

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cpg import pruner
-from cpg.nn import PICK_INIT
+from cpg.nn import PICK_INIT, picked_share
 from cpg.runner import execute
 from cpg.runs import open_run
 from tests.runs import BATCH, assert_unchanged_after_commit, record_committed_logits
@@ -46,7 +45,7 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
         quick_config, quiet, monkeypatch):
     """Task 2 sees task 1's images again and owns no weight: it learns by picking alone, and
     its mask keeps learning after the epoch where the schedule stops a task with weights."""
-    from cpg.algorithms.machine import StageMachine
+    from cpg.algorithms.run_store import RunStore
     from cpg.data import build_benchmark
     from cpg.data.task import Benchmark
     from cpg.runner import fit
@@ -59,14 +58,15 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
     again = dataclasses.replace(first, name="synthetic_1_again")
     benchmark = Benchmark("synthetic", (first, again), source.input_shape)
     snapshots: list[list[torch.Tensor]] = []
-    save_epoch = StageMachine._save_epoch
+    save_epoch = RunStore.save
 
-    def keep_logits(self, optimizers):
-        if self.task == 2 and self.state.stage.value == "finetune":
-            snapshots.append([pick.detach().clone() for pick in pruner.picking_logits(self.network)])
-        save_epoch(self, optimizers)
+    def keep_logits(self, position, optimizers):
+        machine = self.machine
+        if machine.task == 2 and machine.state.stage.value == "finetune":
+            snapshots.append([pick.detach().clone() for pick in machine.network.picking_logits()])
+        save_epoch(self, position, optimizers)
 
-    monkeypatch.setattr(StageMachine, "_save_epoch", keep_logits)
+    monkeypatch.setattr(RunStore, "save", keep_logits)
     network = TaskNetwork.build(model_factory("small_cnn", benchmark.input_shape))
     results = fit(network, benchmark, config, console=quiet)
     second = results["tasks"][1]
@@ -77,7 +77,7 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
     assert any(not torch.equal(late, last) for late, last in zip(snapshots[-2], snapshots[-1])), \
         "the picking-only task stopped learning its mask at the schedule's zero step"
     run = open_run(config.checkpoint_dir + "/run")
-    assert second["picked_share"] == pytest.approx(pruner.picked_share(run.network, 2))
+    assert second["picked_share"] == pytest.approx(picked_share(run.network, 2))
     assert second["test_accuracy"] >= results["tasks"][0]["test_accuracy"] - 0.1
 
 
@@ -113,21 +113,21 @@ def test_results_json_records_consistent_numbers(quick_config, quiet):
 
 
 def test_the_picking_mask_is_frozen_while_pruning_and_trained_in_retrain(quick_config, quiet, monkeypatch):
-    from cpg.algorithms.cpg import CPG
+    from cpg.algorithms import StageMachine
 
     seen: dict[str, list[bool]] = {"prune": [], "retrain": []}
-    original = CPG._optimizers
+    original = StageMachine._optimizers
 
     def spy(self, lr, mask_lr):
         optimizers = original(self, lr, mask_lr)
         stage = self.state.stage.value
         if stage in seen and self.task >= 2:
-            picks = pruner.picking_logits(self.network)
+            picks = self.network.picking_logits()
             trained = {id(p) for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]}
             seen[stage].append(bool(picks) and all(id(p) in trained and p.requires_grad for p in picks))
         return optimizers
 
-    monkeypatch.setattr(CPG, "_optimizers", spy)
+    monkeypatch.setattr(StageMachine, "_optimizers", spy)
     execute(quick_config(), console=quiet)
     assert seen["prune"] and not any(seen["prune"])
     assert seen["retrain"] and all(seen["retrain"])

@@ -12,10 +12,10 @@ def two_task_network() -> TaskNetwork:
     network = TaskNetwork.build(model_factory("small_cnn", (1, 8, 8)))
     for _ in range(2):
         task = network.add_task(2)
-        pruner.claim_free_weights(network, task)
-        pruner.begin_learning(network, task, Reuse.PICK)
+        network.claim_free_weights(task)
+        network.begin_learning(task, Reuse.PICK)
         pruner.MagnitudePruner(network, task).prune_to(0.5)
-        pruner.commit(network, task)
+        network.commit(task)
     network.set_cache_capacity(4)
     return network.eval()
 

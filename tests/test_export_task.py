@@ -7,7 +7,6 @@ import sys
 import pytest
 import torch
 
-from cpg import pruner
 from cpg.cli import main
 from cpg.evaluation import task_batches
 from cpg.export.task import export_task
@@ -67,11 +66,11 @@ def network_leaving_channels_unused(unused: int) -> TaskNetwork:
     torch.manual_seed(0)
     network = TaskNetwork.build(model_factory("small_cnn", (1, 8, 8)))
     task = network.add_task(3)
-    pruner.claim_free_weights(network, task)
+    network.claim_free_weights(task)
     layers = dict(network.sharable_layers())
     layers["features.3"].ownership[:, :unused] = 0
-    pruner.begin_learning(network, task, Reuse.PICK)
-    pruner.commit(network, task)
+    network.begin_learning(task, Reuse.PICK)
+    network.commit(task)
     return network.eval()
 
 

@@ -49,7 +49,7 @@ def test_growth_keeps_a_committed_task_bit_exact_and_widens_every_layer(arch):
     assert isinstance(network.body.head, TaskHead)
     first = start(network)
     pruner.MagnitudePruner(network, first).prune_to(0.5)
-    pruner.commit(network, first)
+    network.commit(first)
     batch = torch.randn(8, *SHAPE)
     network.eval()
     with torch.no_grad():

@@ -18,8 +18,8 @@ def two_layer() -> TaskNetwork:
 
 def start(network: TaskNetwork, reuse: Reuse = Reuse.PICK) -> int:
     task = network.add_task(2)
-    pruner.claim_free_weights(network, task)
-    pruner.begin_learning(network, task, reuse)
+    network.claim_free_weights(task)
+    network.begin_learning(task, reuse)
     network.use_task(task)
     return task
 
@@ -29,7 +29,7 @@ def second_task(network: TaskNetwork, prune_first_to: float | None = None) -> tu
     first = start(network)
     if prune_first_to is not None:
         pruner.MagnitudePruner(network, first).prune_to(prune_first_to)
-    pruner.commit(network, first)
+    network.commit(first)
     return first, start(network)
 
 
@@ -66,7 +66,7 @@ def test_effective_weight_follows_ownership_and_pick():
 def test_gradient_reaches_only_owned_weights_with_decay_on_owned_only():
     network = two_layer()
     first, second = second_task(network, 0.6)
-    pruner.set_weight_decay(network, 0.1)
+    network.set_weight_decay(0.1)
     network.train()
     F.cross_entropy(network(torch.randn(8, 6)), torch.randint(0, 2, (8,))).backward()
     for _, layer in network.sharable_layers():
@@ -143,10 +143,10 @@ def test_weight_buffer_is_not_overwritten_while_a_graph_needs_it():
 
 def test_picking_only_task_trains_no_shared_weight():
     network = two_layer()
-    pruner.commit(network, start(network))
+    network.commit(start(network))
     second = start(network)
-    assert pruner.shared_weights(network) == []
-    assert all(param.requires_grad for param in pruner.picking_logits(network))
+    assert network.trained_weights() == []
+    assert all(param.requires_grad for param in network.picking_logits())
     assert torch.all(network.body[0].pick[network.body[0].ownership == 1] == PICK_INIT)
     assert second == 2
 
@@ -155,7 +155,7 @@ def test_released_weights_stay_zero_under_momentum():
     network = two_layer()
     task = start(network)
     network.train()
-    optimizer = torch.optim.SGD(pruner.shared_weights(network), lr=0.1, momentum=0.9, nesterov=True)
+    optimizer = torch.optim.SGD(network.trained_weights(), lr=0.1, momentum=0.9, nesterov=True)
     for _ in range(3):
         optimizer.zero_grad()
         F.cross_entropy(network(torch.randn(8, 6)), torch.randint(0, 2, (8,))).backward()
@@ -179,7 +179,7 @@ def test_task_batch_norm_keeps_each_task_statistics():
     network(torch.randn(16, 6) * 3 + 1)
     norm = network.body[1]
     before = norm.norms[str(first)].running_mean.clone()
-    pruner.commit(network, first)
+    network.commit(first)
     start(network)
     network.train()
     network(torch.randn(16, 6))
@@ -190,8 +190,8 @@ def test_state_dict_round_trip_recreates_per_task_entries():
     network = two_layer()
     first = start(network)
     pruner.MagnitudePruner(network, first).prune_to(0.5)
-    pruner.commit(network, first)
-    pruner.commit(network, start(network))
+    network.commit(first)
+    network.commit(start(network))
     inputs = torch.randn(5, 6)
     network.eval()
     outputs = {}

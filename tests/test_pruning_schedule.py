@@ -26,8 +26,9 @@ class Recorder:
 def test_the_hook_moves_along_the_schedule_every_few_iterations_during_the_ramp():
     magnitude = Recorder()
     steps_per_epoch, ramp, every = 4, 10, 3
+    hook = GradualPruneHook(magnitude, 0.5, 0.8, ramp, every, steps_per_epoch, ())
     for epoch in range(4):  # the ramp covers 10 of the 16 iterations
-        hook = GradualPruneHook(magnitude, 0.5, 0.8, ramp, every, epoch * steps_per_epoch, steps_per_epoch, ())
+        hook.before_epoch(epoch)
         for step in range(steps_per_epoch):
             hook.after_step(step)
     updated_at = [0, 3, 6, 9]  # every 3rd iteration, and the ramp's last one (9)

@@ -54,11 +54,11 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     """Task 2 claims a single weight of the first layer; pruning to 80% releases it, so the task
     owns nothing there any more. A run killed right after that and resumed must rebuild the same
     optimizer (the layer stays trained) and end like an uninterrupted run."""
-    import cpg.pruner
     from cpg.checkpoint import RunFolder
+    from cpg.nn import TaskNetwork
     from cpg.runner import execute
 
-    claim = cpg.pruner.claim_free_weights
+    claim = TaskNetwork.claim_free_weights
 
     def claim_one_weight_of_the_first_layer(network, task):
         if task == 2:
@@ -67,7 +67,7 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
             layer.ownership.view(-1)[free[1:]] = 1  # as if task 1 had kept all but one (zero) weight
         return claim(network, task)
 
-    monkeypatch.setattr(cpg.pruner, "claim_free_weights", claim_one_weight_of_the_first_layer)
+    monkeypatch.setattr(TaskNetwork, "claim_free_weights", claim_one_weight_of_the_first_layer)
     options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,
                "channels": 1, "difficulty": 0.3}
     uninterrupted = execute(quick_config(name="whole", benchmark_options=options), console=quiet)
@@ -77,7 +77,7 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
 
     def dying_save(self, state, tensors):
         version = save(self, state, tensors)
-        if (state["task"], state["stage"], state["epoch"], state["prune_index"]) == (2, "prune", 1, 1):
+        if (state["task"], state["stage"], state["loop"]["epoch"], state["prune_index"]) == (2, "prune", 1, 1):
             raise Killed
         return version
 

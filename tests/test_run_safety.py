@@ -7,7 +7,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from cpg.algorithms import machine as cpg_algorithm
+from cpg.engine import loop as training_loop
 from cpg.checkpoint import RunFolder
 from cpg.cli import main
 from cpg.errors import RunFailed, UserError
@@ -25,7 +25,7 @@ def test_same_seed_gives_identical_results_and_weights(quick_config, quiet, tmp_
 
 def test_a_nan_rolls_back_reports_and_can_be_resumed(quick_config, quiet, monkeypatch, tmp_path):
     calls = {"count": 0}
-    original = cpg_algorithm.train_epoch
+    original = training_loop.train_epoch
 
     def poisoned(model, *args, **kwargs):
         stats = original(model, *args, **kwargs)
@@ -35,7 +35,7 @@ def test_a_nan_rolls_back_reports_and_can_be_resumed(quick_config, quiet, monkey
                 next(model.parameters()).view(-1)[0] = float("nan")
         return stats
 
-    monkeypatch.setattr(cpg_algorithm, "train_epoch", poisoned)
+    monkeypatch.setattr(training_loop, "train_epoch", poisoned)
     config = quick_config()
     folder = RunFolder(tmp_path / "checkpoints" / "run")
     with pytest.raises(RunFailed, match="NaN or infinite"):
@@ -48,7 +48,7 @@ def test_a_nan_rolls_back_reports_and_can_be_resumed(quick_config, quiet, monkey
     events = EventAccumulator(str(tmp_path / "logs" / "run"), size_guidance={"tensors": 0}).Reload()
     assert "run/events/text_summary" in events.Tags()["tensors"]
 
-    monkeypatch.setattr(cpg_algorithm, "train_epoch", original)
+    monkeypatch.setattr(training_loop, "train_epoch", original)
     changed = dataclasses.replace(config, finetune=dataclasses.replace(config.finetune, lr=0.02))
     results = execute(changed, console=quiet)
     assert results["forgetting"] == [0.0, 0.0]
@@ -60,7 +60,7 @@ def test_cli_reports_a_numerical_failure_with_status_3(quick_config, monkeypatch
 
         raise NonFiniteError("the loss became nan")
 
-    monkeypatch.setattr(cpg_algorithm, "train_epoch", diverging)
+    monkeypatch.setattr(training_loop, "train_epoch", diverging)
     monkeypatch.chdir(tmp_path)
     config = quick_config()
     path = tmp_path / "p.yaml"

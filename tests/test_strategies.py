@@ -45,7 +45,7 @@ def test_piggyback_never_changes_the_shared_weights_after_task_one(quick_config,
 
 def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet, monkeypatch):
     records = weights_at_commits(monkeypatch)
-    results = run(quick_config, quiet, "packnet", prune={"targets": [0.6], "one_shot": True, "epochs": 2})
+    results = run(quick_config, quiet, "packnet", prune={"targets": [0.6], "epochs": 2})
     final = records[-1]
     for task, snapshot in enumerate(records[:-1], start=1):
         for key in (k for k in snapshot if k.endswith(".weight")):

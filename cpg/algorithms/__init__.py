@@ -1,7 +1,8 @@
-"""Flow control of every strategy: the CPG state machine and the methods it is compared with."""
+"""Flow control of every strategy: the CPG stage machine and the methods it is compared with."""
 
-from cpg.algorithms.cpg import CPG
-from cpg.algorithms.registry import STRATEGIES, strategy_class
+from cpg.algorithms import strategies  # noqa: F401  (registers every strategy)
+from cpg.algorithms.stage_machine import StageMachine, machine_for
 from cpg.algorithms.state import RunState, Stage
+from cpg.algorithms.strategy import STRATEGIES, NetworkKind, Pruning, Strategy
 
-__all__ = ["CPG", "STRATEGIES", "RunState", "Stage", "strategy_class"]
+__all__ = ["STRATEGIES", "NetworkKind", "Pruning", "RunState", "Stage", "StageMachine", "Strategy", "machine_for"]

@@ -4,15 +4,15 @@ import time
 from typing import Any
 
 import torch
+from torch import nn
 
-from cpg import pruner
 from cpg.algorithms.state import RunState
 from cpg.algorithms.task_data import TaskData
 from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.distributed import Distributed
-from cpg.nn import TaskNetwork
+from cpg.nn import TaskNetwork, layer_capacity
 from cpg.report import Reporter
 from cpg.report.results import build_results
 
@@ -26,7 +26,7 @@ class RunContext:
 
     def __init__(self, config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
                  device: torch.device, network: TaskNetwork | None, state: RunState,
-                 optimizer_state: dict[str, Any] | None = None, dist: Distributed | None = None) -> None:
+                 saved: dict[str, Any] | None = None, dist: Distributed | None = None) -> None:
         self.config = config
         self.benchmark = benchmark
         self.folder = folder
@@ -34,7 +34,7 @@ class RunContext:
         self.device = device
         self.network = network
         self.state = state
-        self.optimizer_state = optimizer_state
+        self.saved = saved  # what the version the run resumed from holds (network, optimizer states)
         self.dist = dist or Distributed()
         self._mark = time.perf_counter()
 
@@ -43,14 +43,17 @@ class RunContext:
         self.state.wall_seconds += now - self._mark
         self._mark = now
 
-    def save(self, network: TaskNetwork | None, optimizers: dict[str, Any]) -> None:
+    def save(self, network: nn.Module | None, optimizers: dict[str, Any]) -> None:
         """Persist the position, records, network and optimizer state (one atomic version)."""
-        self.network = network
+        tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
+        if optimizers:
+            tensors["optimizers"] = optimizers
+        self.write(tensors)
+
+    def write(self, tensors: dict[str, Any]) -> None:
+        """Persist the position and records with `tensors` (one atomic version)."""
         self._tick()
         if self.dist.is_main:
-            tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
-            if optimizers:
-                tensors["optimizers"] = optimizers
             self.folder.save(self.state.to_dict(), tensors)
         self.dist.barrier()
 
@@ -100,5 +103,5 @@ class RunContext:
             record = self.state.results[-1]
             numbers = {**record, "free_capacity": summary.get("free_capacity")}
             values = {key: float(numbers[key]) for key in COMMIT_SCALARS if isinstance(numbers.get(key), (int, float))}
-            layers = pruner.layer_capacity(network) if network is not None else []
+            layers = layer_capacity(network) if network is not None else []
             self.reporter.committed(record["task"], values, self.state.matrix, layers)

@@ -3,25 +3,24 @@ reach (`cpg baseline`) and is the upper-bound strategy of the comparison."""
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 import torch.nn.functional as F
 
-from cpg import optim, pruner
-from cpg.config import RunConfig
-from cpg.data import Benchmark
-from cpg.engine import LossFn, evaluate, train_epoch
-from cpg.models import build_model
+from cpg import optim
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.state import RunState, Stage, TaskResult
 from cpg.algorithms.task_data import TaskData
 from cpg.classifier import Classifier, save_classifier
-from cpg.errors import UserError
+from cpg.config import RunConfig
+from cpg.data import Benchmark
+from cpg.engine import EpochLoop, LoopPosition, LoopStore, LossFn, MemoryStore, evaluate
+from cpg.errors import RunFailed, UserError
+from cpg.models import build_model
 from cpg.nn import Reuse, TaskNetwork
-from cpg.nn.network import Factory
 from cpg.report import Reporter
 from cpg.seeding import derive_seed
 
@@ -31,11 +30,14 @@ ModelBuilder = Callable[[int], torch.nn.Module]
 
 def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, reporter: Reporter,
                      device: torch.device, *, balanced: bool = False, loss_fn: LossFn = F.cross_entropy,
-                     width: float = 1.0, build: ModelBuilder | None = None) -> tuple[torch.nn.Module, dict[str, float]]:
+                     width: float = 1.0, build: ModelBuilder | None = None,
+                     store: Callable[[torch.nn.Module], LoopStore] = MemoryStore,
+                     ) -> tuple[torch.nn.Module, dict[str, float]]:
     """Train a fresh network at `width` on task `index` (0-based) with the FINETUNE schedule,
     drawing class-balanced batches when `balanced`; returns it and its final accuracies: `train`
     (the running accuracy of the last epoch), `val` and `test`, each with its number of images
-    (`train_images`, …). The network is `config.arch`'s unless `build(num_classes)` makes it."""
+    (`train_images`, …). The network is `config.arch`'s unless `build(num_classes)` makes it;
+    `store(model)` keeps its epochs (default: nothing is saved)."""
     task = benchmark.tasks[index]
     data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on, balanced)
     torch.manual_seed(derive_seed(config.seed, "independent", index))
@@ -46,15 +48,17 @@ def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, report
     model.to(device)
     settings = config.finetune
     optimizer = optim.sgd(model.parameters(), settings.lr, config.momentum, weight_decay=config.weight_decay)
+
+    def batches(epoch: int):  # type: ignore[no-untyped-def]
+        torch.manual_seed(derive_seed(config.seed, "independent-step", index, epoch))
+        return data.train_batches("independent", index, epoch)
+
     title = f"task {index + 1}/{len(benchmark.tasks)} {task.name} · alone"
     with reporter.stage(index + 1, title, "independent", settings.epochs) as report:
-        for epoch in range(settings.epochs):
-            optim.set_lr(optimizer, optim.stepped_lr(settings.lr, settings.lr_steps, epoch))
-            torch.manual_seed(derive_seed(config.seed, "independent-step", index, epoch))
-            stats = train_epoch(model, data.train_batches("independent", index, epoch), [optimizer], device,
-                                loss_fn=loss_fn)
-            report.epoch(epoch, {"loss": stats.loss, "train_acc": stats.accuracy})
-    accuracies = {"train": stats.accuracy, "train_images": stats.samples}
+        outcome = EpochLoop(model, [optimizer], settings.epochs, batches, device=device, store=store(model),
+                            schedules=[optim.stepped(settings.lr_steps)], loss_fn=loss_fn, report=report).run()
+    last = outcome.history[-1]
+    accuracies = {"train": last["train_acc"], "train_images": len(task.train)}  # type: ignore[arg-type]
     for split in ("val", "test"):
         measured = evaluate(model, data.eval_batches(split), device)
         accuracies.update({split: measured.accuracy, f"{split}_images": measured.samples})
@@ -72,43 +76,62 @@ def single_task_network(template: TaskNetwork, num_classes: int) -> TaskNetwork:
         raise UserError("goals for a network that already holds tasks cannot be measured on a copy of it; "
                         "give goal.value, or a network with a factory")
     network.add_task(num_classes)
-    pruner.claim_free_weights(network, 1)
-    pruner.begin_learning(network, 1, Reuse.ALL)
+    network.claim_free_weights(1)
+    network.begin_learning(1, Reuse.ALL)
     network.use_task(1)
     return network
+
+
+class TaskStore:
+    """The epochs of the network being trained for one task, saved with the run."""
+
+    def __init__(self, machine: "Independent", model: torch.nn.Module) -> None:
+        self.machine = machine
+        self.model = model
+
+    def resume(self) -> tuple[LoopPosition, list[dict[str, Any]]] | None:
+        saved = self.machine.take_saved()
+        if saved is None:
+            return None
+        self.model.load_state_dict(saved["network"])
+        return self.machine.state.loop, saved.get("optimizers", {}).get("list", [])
+
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
+        self.machine.state.loop = position
+        self.machine.context.save(self.model, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+
+    def keep(self, epoch: int) -> None:
+        raise RuntimeError("independent training keeps its last epoch")
+
+    restore = keep
+
+    def fail(self, message: str) -> NoReturn:
+        raise RunFailed(f"task {self.machine.state.task} {message}; the last saved epoch is kept: lower the learning "
+                        f"rate and resume: cpg resume {self.machine.context.folder.root} --config CHANGED.yaml")
 
 
 class Independent:
     """The `independent` strategy: one network per task, trained alone with the FINETUNE
     schedule and saved as `task-K.pt` in the run folder (a plain classifier, see
     cpg.classifier). Nothing is shared, nothing is forgotten, and it costs one network per task.
-    A run resumes at the first task whose network is not saved yet."""
-
-    name = "independent"
-    uses_goals = False
-    grows = False
+    The network being trained is saved after every epoch, so a run resumes inside a task."""
 
     def __init__(self, context: RunContext) -> None:
         self.context = context
         self.state = context.state
-        self.network = None
+        self._saved = context.saved if context.saved and self.state.loop.epoch else None
 
-    @classmethod
-    def adapt(cls, config: RunConfig) -> RunConfig:
-        if config.max_width != 1.0:
-            raise UserError(f"{cls.name} trains one network per task at width 1.0; use max_width 1.0")
-        return config
-
-    @classmethod
-    def build_network(cls, factory: Factory) -> None:
-        return None
+    def take_saved(self) -> dict[str, Any] | None:
+        saved, self._saved = self._saved, None
+        return saved
 
     def run(self) -> RunState:
         context, benchmark = self.context, self.context.benchmark
         while self.state.stage is not Stage.DONE:
             index = self.state.task - 1
             started = time.perf_counter()
-            model, accuracies = train_task_alone(context.config, benchmark, index, context.reporter, context.device)
+            model, accuracies = train_task_alone(context.config, benchmark, index, context.reporter, context.device,
+                                                 store=lambda model: TaskStore(self, model))
             task = benchmark.tasks[index]
             save_classifier(context.folder.root / f"task-{index + 1}.pt", Classifier(
                 model.cpu(), context.config.arch, benchmark.input_shape, task.classes,
@@ -125,6 +148,7 @@ class Independent:
                 self.state.stage = Stage.DONE
             else:
                 self.state.task += 1
+            self.state.loop = LoopPosition()
             context.save(None, {})
         return self.state
 

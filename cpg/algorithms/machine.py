@@ -1,55 +1,59 @@
-"""The machinery every stage of the CPG family shares: the stage loop, saving after every
-epoch, rollback on numerical failure, optimizers, one training epoch, evaluation, snapshots.
+"""The stage machine every strategy of a shared network runs (CPG, PackNet, Piggyback, PAE,
+finetune): the stages in order, a save after every epoch, rollback on numerical failure, and
+what the stages share (optimizers, training loops, evaluation, snapshots).
 
-Each stage lives in `cpg/algorithms/stages/` as a subclass adding one method; `CPG`
-(cpg/algorithms/cpg.py) combines them and maps every `Stage` to its method.
+Each stage lives in `cpg/algorithms/stages/` as a class adding one method; `StageMachine`
+combines them and maps every `Stage` to its method. The strategy (cpg/algorithms/strategy.py)
+is data the stages read.
 """
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import torch
 
-from cpg import optim, pruner
+from cpg import optim
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.decisions import Comparison, Estimate, compare
+from cpg.algorithms.run_store import RunStore
 from cpg.algorithms.state import RunState, Stage, TaskProgress
+from cpg.algorithms.strategy import NetworkKind, Strategy
 from cpg.algorithms.task_data import TaskData
 from cpg.config import RunConfig
-from cpg.engine import EpochStats, NonFiniteError, check_finite, evaluate, train_epoch
+from cpg.engine import EpochLoop, EpochRecord, LoopHook, NonFiniteError, Schedule, Score, evaluate
 from cpg.errors import RunFailed
 from cpg.goals import Goal
-from cpg.nn import Reuse, TaskNetwork
+from cpg.nn import TaskNetwork, free_share
+from cpg.report.results import network_summary
 from cpg.seeding import derive_seed
 
 
-class StageMachine:
-    """A task-by-task state machine over a `TaskNetwork`, resumable at every epoch."""
+class MachineBase:
+    """The machinery the stages share."""
 
-    reuse = Reuse.PICK  # how a task uses earlier tasks' weights
-    uses_goals = True  # goals decide growth and the chosen sparsity
     config: RunConfig
 
-    def __init__(self, context: RunContext) -> None:
+    def __init__(self, strategy: Strategy, context: RunContext) -> None:
+        self.strategy = strategy
         self.context = context
         self.config = context.config
         self.network: TaskNetwork = context.network
         self.state: RunState = context.state
-        self._optimizer_state: dict[str, Any] | None = context.optimizer_state
+        self._optimizer_state: list[dict[str, Any]] | None = ((context.saved or {}).get("optimizers") or {}).get("list")
         self._task_data: dict[int, TaskData] = {}
         self._clock = time.perf_counter()
-        self._model: torch.nn.Module = self.network
-
-    # the machine ---------------------------------------------------------------------------
 
     def handlers(self) -> dict[Stage, Callable[[], Stage]]:
-        """The method that runs each stage and returns the next one."""
         raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        """Width, free capacity and size for results.json."""
+        return network_summary(self.network)
 
     def run(self) -> RunState:
         if self._has_learning_task():
-            pruner.begin_learning(self.network, self.state.task, self.reuse, self.progress.trained_layers)
+            self.network.begin_learning(self.task, self.strategy.reuse, self.progress.trained_layers)
         handlers = self.handlers()
         while self.state.stage is not Stage.DONE:
             stage = self.state.stage
@@ -57,17 +61,16 @@ class StageMachine:
             try:
                 next_stage = handlers[stage]()
             except NonFiniteError as error:
-                self._roll_back(stage, error)
+                self.roll_back(f"{stage.value}: {error}")
             if stage is not Stage.COMMIT:  # COMMIT counts its own time before recording the task
                 self._count_time(stage)
             self._enter(next_stage)
         return self.state
 
-    def _roll_back(self, stage: Stage, error: NonFiniteError) -> None:
+    def roll_back(self, failure: str) -> NoReturn:
         """Keep the last good epoch (the latest saved version), record what happened in a new
         version of the state, and stop: nothing is lowered or retried silently."""
-        message = (f"task {self.task} {stage.value} epoch {self.state.epoch + 1}: {error}; "
-                   f"rolled back to the end of epoch {self.state.epoch}")
+        message = f"task {self.task} {failure}; rolled back to the end of epoch {self.state.epoch}"
         folder = self.context.folder
         if self.context.dist.is_main:
             saved_state, tensors = folder.load(self.context.reporter.warning)
@@ -90,11 +93,11 @@ class StageMachine:
 
     def _enter(self, stage: Stage) -> None:
         self.state.stage = stage
-        self.state.epoch = 0
+        self.state.loop = type(self.state.loop)()
         self._optimizer_state = None
         self.context.save(self.network, {})
 
-    # helpers -------------------------------------------------------------------------------
+    # the task ------------------------------------------------------------------------------
 
     @property
     def task(self) -> int:
@@ -109,8 +112,22 @@ class StageMachine:
             self._task_data[task] = self.context.task_data(task)
         return self._task_data[task]
 
+    def _images(self, split: str) -> int:
+        """How many images the current task's `split` ("train", "val", "test", "select") holds."""
+        return self._data(self.task).images(split)
+
     def _has_learning_task(self) -> bool:
         return bool(self.network.tasks) and not self.network.tasks[-1].committed
+
+    def _title(self, stage: str) -> str:
+        name = self.context.benchmark.tasks[self.task - 1].name
+        return f"task {self.task}/{len(self.context.benchmark.tasks)} {name} · {stage}"
+
+    @property
+    def at_max_width(self) -> bool:
+        return self.network.width >= self.config.max_width - 1e-9
+
+    # decisions -----------------------------------------------------------------------------
 
     @property
     def goal(self) -> Goal | None:
@@ -131,75 +148,85 @@ class StageMachine:
         gate = Estimate(self.config.goal.train_accuracy).lower(before)
         return compare(Estimate(train_accuracy, self._images("train")), gate, 0.0, self.config.goal.standard_errors)
 
-    def _images(self, split: str) -> int:
-        """How many images the current task's `split` ("train", "val", "test", "select") holds."""
-        return self._data(self.task).images(split)
-
     def _goal_text(self) -> str:
         return "no goal" if self.goal is None else f"goal {self.goal.accuracy:.4f}"
 
-    @property
-    def at_max_width(self) -> bool:
-        return self.network.width >= self.config.max_width - 1e-9
-
-    def _title(self, stage: str) -> str:
-        name = self.context.benchmark.tasks[self.task - 1].name
-        return f"task {self.task}/{len(self.context.benchmark.tasks)} {name} · {stage}"
+    # training ------------------------------------------------------------------------------
 
     def _optimizers(self, lr: float, mask_lr: float) -> list[torch.optim.Optimizer]:
-        """SGD for the task's weights, BN, biases and head; Adam for its picking mask. State
-        saved at the last epoch is restored when resuming inside a stage."""
+        """SGD for what the task trains; Adam for its picking mask when `mask_lr` > 0. Exactly
+        these parameters require gradients from now on."""
         weights = self._trained_weights()
-        optimizers = [optim.sgd(weights, lr, self.config.momentum, self._optimizer_weight_decay())]
-        picks = pruner.picking_logits(self.network) if mask_lr > 0 else []
+        backbone = self.strategy.network is NetworkKind.BACKBONE
+        decay = self.config.weight_decay if backbone else 0.0  # masked layers decay the task's own weights in backward
+        optimizers = [optim.sgd(weights, lr, self.config.momentum, decay)]
+        picks = self.network.picking_logits() if mask_lr > 0 else []
         if picks:
             optimizers.append(optim.adam(picks, mask_lr))
-        self._model = self._trainable(weights + picks)
-        if self._optimizer_state:
-            for optimizer, saved in zip(optimizers, self._optimizer_state.get("list", [])):
-                optimizer.load_state_dict(saved)
-            self._optimizer_state = None
+        self.network.train_only(weights + picks)
+        self.network.set_direct_gradients(not self.context.dist.enabled)
+        if not backbone:
+            self.network.set_weight_decay(self.config.weight_decay)
         return optimizers
 
-    def _trainable(self, params: list[torch.nn.Parameter]) -> torch.nn.Module:
-        """Train exactly `params`; returns the module to train: the network, wrapped for
-        data-parallel training when there are several processes."""
-        pruner.train_only(self.network, params)
-        pruner.set_direct_gradients(self.network, not self.context.dist.enabled)
-        return self.context.dist.wrap(self.network)
-
-    def _optimizer_weight_decay(self) -> float:
-        """0: Sharable layers decay the task's own weights inside their backward pass."""
-        return 0.0
-
     def _trained_weights(self) -> list[torch.nn.Parameter]:
-        """What SGD trains: the task's own shared weights (gated), its BN, biases and head."""
-        return pruner.shared_weights(self.network) + pruner.task_parameters(self.network, self.task)
+        """A masked network: the task's own shared weights (gated), its BN, biases and head. A
+        backbone: all of it and the task's head."""
+        if self.strategy.network is NetworkKind.BACKBONE:
+            others = {id(param) for record in self.network.tasks if record.number != self.task
+                      for param in self.network.task_parameters(record.number)}
+            return [param for param in self.network.parameters() if id(param) not in others]
+        return self.network.trained_weights() + self.network.task_parameters(self.task)
 
-    def _train_epoch(self, stage: str, epoch_key: tuple, optimizers: list, hooks: tuple = ()) -> EpochStats:
-        self.network.use_task(self.task)
-        data = self._data(self.task)
-        torch.manual_seed(derive_seed(self.config.seed, "step", self.task, stage, *epoch_key))
-        dist = self.context.dist
-        batches = data.train_batches(self.task, stage, *epoch_key, shard=dist)
-        stats = train_epoch(self._model, batches, optimizers, self.context.device, hooks, amp=self.config.amp,
-                            reduce=dist.sum if dist.enabled else None)
-        dist.broadcast(buffer for buffer in self.network.buffers() if buffer.is_floating_point())
-        check_finite(self.network.parameters())
-        self.progress.last_train_accuracy = stats.accuracy
-        return stats
+    def _loop(self, stage: str, key: tuple, epochs: int, optimizers: Sequence[torch.optim.Optimizer], report: Any,
+              mask_lr: Callable[[int], float], *, schedules: Sequence[Schedule | None] | None = None,
+              selects: bool = False, score: Callable[[EpochRecord], Score] | None = None,
+              start_score: Callable[[], Score] | None = None, patience: int = 0, hooks: Sequence[LoopHook] = (),
+              report_offset: int = 0, store: RunStore | None = None) -> EpochLoop:
+        """A training loop of the current task: batches and dropout seeded by (task, stage, key,
+        epoch), saving into the run folder after every epoch; `mask_lr(epoch)` is reported."""
+        task, data, dist = self.task, self._data(self.task), self.context.dist
+
+        def batches(epoch: int):  # type: ignore[no-untyped-def]
+            self.network.use_task(task)
+            torch.manual_seed(derive_seed(self.config.seed, "step", task, stage, *key, epoch))
+            return data.train_batches(task, stage, *key, epoch, shard=dist)
+
+        return EpochLoop(
+            self.network, optimizers, epochs, batches, device=self.context.device, store=store or RunStore(self),
+            schedules=schedules, loss_fn=torch.nn.functional.cross_entropy,
+            evaluate=(lambda: self._evaluate(task, "select")) if selects else None, score=score,
+            start_score=start_score, patience=patience, hooks=[*hooks, Progress(self, mask_lr)], amp=self.config.amp,
+            dist=dist, report=report, report_offset=report_offset)
 
     def _evaluate(self, task: int, split: str) -> float:
         self.network.use_task(task)
         return evaluate(self.network, self._data(task).eval_batches(split), self.context.device).accuracy
 
-    def _save_epoch(self, optimizers: list[torch.optim.Optimizer]) -> None:
-        self.context.save(self.network, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+    # snapshots -----------------------------------------------------------------------------
 
-    def _snapshot(self, role: str) -> None:
+    def take_optimizer_state(self) -> list[dict[str, Any]]:
+        """The optimizer states saved with the version the run resumed from, once."""
+        states, self._optimizer_state = self._optimizer_state or [], None
+        return states
+
+    def snapshot(self, role: str) -> None:
         self.context.save_snapshot(role, self.network)
 
-    def _restore(self, role: str) -> None:
+    def restore(self, role: str) -> None:
         """Load a snapshot of the current task into the network (same tasks, same width)."""
         self.network.load_state_dict(self.context.load_snapshot(role))
-        pruner.refresh_learning(self.network)
+        self.network.refresh_learning()
+
+
+class Progress(LoopHook):
+    """What every training loop of a task records and reports after each epoch."""
+
+    def __init__(self, machine: MachineBase, mask_lr: Callable[[int], float]) -> None:
+        self.machine = machine
+        self.mask_lr = mask_lr
+
+    def after_epoch(self, record: EpochRecord) -> dict[str, float]:
+        self.machine.progress.last_train_accuracy = record.stats.accuracy
+        network = self.machine.network
+        return {"mask_lr": self.mask_lr(record.epoch), "width": network.width, "free_capacity": free_share(network)}

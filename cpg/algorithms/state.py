@@ -4,6 +4,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+from cpg.engine import LoopPosition
+
 
 class Stage(str, Enum):
     """The states of the CPG state machine (DESIGN.md §4)."""
@@ -67,8 +69,6 @@ class TaskProgress:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     chosen_sparsity: float = 0.0
     chosen_val_accuracy: float = 0.0
-    retrain_best: float | None = None
-    retrain_since_best: int = 0
     retrain_kept: bool = False
     doctor: dict[str, float] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -93,7 +93,7 @@ class TaskProgress:
 class RunState:
     task: int = 1  # 1-based number of the task being learned
     stage: Stage = Stage.FINETUNE
-    epoch: int = 0  # next epoch to run within the stage
+    loop: LoopPosition = field(default_factory=LoopPosition)  # where the stage's training loop is
     prune_index: int = 0  # next prune target
     progress: TaskProgress = field(default_factory=TaskProgress)
     snapshots: dict[str, str] = field(default_factory=dict)  # role -> file in the run folder
@@ -106,6 +106,11 @@ class RunState:
     events: list[str] = field(default_factory=list)  # notable things that happened (numerical failures…)
     wall_seconds: float = 0.0  # training time so far, over every session of the run
 
+    @property
+    def epoch(self) -> int:
+        """The next epoch of the stage's training loop."""
+        return self.loop.epoch
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["stage"] = self.stage.value
@@ -116,4 +121,5 @@ class RunState:
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
         fields["stage"] = Stage(fields["stage"])
         fields["progress"] = TaskProgress.from_dict(fields.get("progress", {}))
+        fields["loop"] = LoopPosition.from_dict(fields.get("loop"))
         return cls(**fields)

@@ -4,7 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
-from cpg import pruner
+from cpg.nn import layer_capacity
 from cpg.report import ConsoleReport
 from cpg.report.figures import accuracy_matrix_image, accuracy_sparsity_image, ownership_image
 from cpg.report.inspection import inspection
@@ -45,7 +45,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 def write_plots(run: Run, document: dict, directory: Path) -> list[Path]:
     paths = [directory / name for name in PLOTS]
-    images = (accuracy_matrix_image(document["accuracy_matrix"]), ownership_image(pruner.layer_capacity(run.network)),
+    images = (accuracy_matrix_image(document["accuracy_matrix"]), ownership_image(layer_capacity(run.network)),
               accuracy_sparsity_image(run.state.results))
     for path, image in zip(paths, images):
         save_png(path, image)

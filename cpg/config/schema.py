@@ -28,7 +28,6 @@ class PruneConfig:
     mask_lr: float = 0.0  # the picking mask is retrained after CHOOSE, not while pruning
     update_every: int = 10  # iterations between mask updates
     ramp_epochs: int = 4  # epochs of each target over which the cubic schedule runs
-    one_shot: bool = False  # prune to each target at its first iteration instead (PackNet)
 
 
 @dataclass

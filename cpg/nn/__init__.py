@@ -1,5 +1,6 @@
 """Task-aware building blocks: Sharable layers, per-task BatchNorm and heads, `convert`."""
 
+from cpg.nn.capacity import LayerCapacity, free_share, layer_capacity, owned_share, picked_share
 from cpg.nn.convert import convert
 from cpg.nn.materialize import task_model
 from cpg.nn.learning import PICK_INIT, PICK_THRESHOLD, Reuse
@@ -9,6 +10,7 @@ from cpg.nn.task_head import TaskHead
 from cpg.nn.task_norm import TaskBatchNorm
 
 __all__ = [
+    "LayerCapacity",
     "PICK_INIT",
     "PICK_THRESHOLD",
     "Reuse",
@@ -20,5 +22,9 @@ __all__ = [
     "TaskNetwork",
     "TaskRecord",
     "convert",
+    "free_share",
+    "layer_capacity",
+    "owned_share",
+    "picked_share",
     "task_model",
 ]

@@ -68,15 +68,9 @@ class SharableMixin:
             return self.task_bias[str(max(earlier))].detach()
         return self.bias_template
 
-    def remove_task(self, task: int) -> None:
-        """Forget an uncommitted task's per-task state (its weights stay where they are)."""
-        self.task_shapes.pop(task, None)
-        if str(task) in self.task_bias:
-            del self.task_bias[str(task)]
-        self.picks._buffers.pop(str(task), None)
-        if self.learning is not None and self.learning.task == task:
-            self.end_learning()
-        self.cache.clear()
+    def task_parameters(self, task: int) -> list[nn.Parameter]:
+        """The parameters only `task` uses here: its bias."""
+        return [self.task_bias[str(task)]] if str(task) in self.task_bias else []
 
     def begin_learning(self, task: int, reuse: Reuse, logits: Tensor | None = None,
                        trains_weight: bool | None = None) -> None:

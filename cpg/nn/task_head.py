@@ -17,9 +17,8 @@ class TaskHead(nn.Module):
     def add_task(self, task: int, num_classes: int, device: torch.device | None = None) -> None:
         self.heads[str(task)] = nn.Linear(self.in_features, num_classes, bias=self.bias, device=device)
 
-    def remove_task(self, task: int) -> None:
-        if str(task) in self.heads:
-            del self.heads[str(task)]
+    def task_parameters(self, task: int) -> list[nn.Parameter]:
+        return list(self.heads[str(task)].parameters()) if str(task) in self.heads else []
 
     def grow_to(self, template: "TaskHead") -> None:
         self.in_features = template.in_features

@@ -37,9 +37,8 @@ class TaskBatchNorm(nn.Module):
         _copy_leading(norm, source)
         self.norms[str(task)] = norm
 
-    def remove_task(self, task: int) -> None:
-        if str(task) in self.norms:
-            del self.norms[str(task)]
+    def task_parameters(self, task: int) -> list[nn.Parameter]:
+        return list(self.norms[str(task)].parameters()) if str(task) in self.norms else []
 
     def grow_to(self, template: "TaskBatchNorm") -> None:
         self.num_features = template.num_features

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from cpg.pruner import LayerCapacity
+from cpg.nn import LayerCapacity
 from cpg.report.charts import FREE, Segment, Series, line_chart_image, palette, stacked_bars_image
 from cpg.report.png import heatmap_image
 

@@ -7,7 +7,7 @@ picking shares are read from the network as it is now (shares of its current wid
 from collections.abc import Sequence
 from typing import Any
 
-from cpg import pruner
+from cpg.nn import capacity
 from cpg.config import RunConfig
 from cpg.nn import TaskNetwork
 from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
@@ -23,7 +23,7 @@ def inspection(run: str, config: RunConfig, records: Sequence[dict[str, Any]], m
     records saved at commit, `position` where the run stands (task, stage, epoch)."""
     final = final_accuracies(matrix)
     forgotten = forgetting(matrix)
-    owned = pruner.owned_share(network) if network is not None else {}
+    owned = capacity.owned_share(network) if network is not None else {}
     tasks = []
     for index, record in enumerate(records):
         task = record["task"]
@@ -37,14 +37,14 @@ def inspection(run: str, config: RunConfig, records: Sequence[dict[str, Any]], m
             "forgetting": forgotten[index] if index < len(forgotten) else None,
             "sparsity": record.get("sparsity"),
             "owned_share": owned.get(task, 0.0) if live else record.get("owned_share"),
-            "picked_share": None if index == 0 else (pruner.picked_share(network, task) if live
+            "picked_share": None if index == 0 else (capacity.picked_share(network, task) if live
                                                      else record.get("picked_share")),
             "picking_only": bool(record.get("picking_only", False)),
             "width": record.get("width"),
             "seconds": sum(record.get("seconds", {}).values()),
             "seconds_per_stage": dict(record.get("seconds", {})),
         })
-    layers = pruner.layer_capacity(network) if network is not None else []
+    layers = capacity.layer_capacity(network) if network is not None else []
     return {
         "run": run,
         "benchmark": config.tasks,
@@ -57,7 +57,7 @@ def inspection(run: str, config: RunConfig, records: Sequence[dict[str, Any]], m
         "accuracy_matrix": matrix,
         "average_accuracy": average_accuracy(matrix),
         "backward_transfer": backward_transfer(matrix),
-        "free_capacity": pruner.free_share(network) if layers else None,
+        "free_capacity": capacity.free_share(network) if layers else None,
         "layers": [{"name": layer.name, "weights": layer.total, "free": layer.free,
                     "owned": {str(task): count for task, count in sorted(layer.owned.items())}}
                    for layer in layers],

@@ -4,7 +4,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from cpg.pruner import LayerCapacity
+from cpg.nn import LayerCapacity
 from cpg.report.console import ConsoleReport, StageBar
 from cpg.report.continual import average_accuracy
 from cpg.report.figures import accuracy_matrix_image, ownership_image

@@ -6,9 +6,8 @@ from typing import Any
 
 from torch import Tensor
 
-from cpg import pruner
 from cpg.config import RunConfig
-from cpg.nn import TaskNetwork
+from cpg.nn import TaskNetwork, free_share
 from cpg.nn.task_head import TaskHead
 from cpg.nn.task_norm import TaskBatchNorm
 from cpg.report.continual import (average_accuracy, average_forgetting, backward_transfer, final_accuracies,
@@ -61,7 +60,7 @@ def network_summary(network: TaskNetwork) -> dict[str, Any]:
     final = dense_parameter_count(network, network.width)
     return {
         "final_width": network.width,
-        "free_capacity": pruner.free_share(network),
+        "free_capacity": free_share(network),
         "model_size": {
             "parameters_one_network": one_network,
             "parameters": final,

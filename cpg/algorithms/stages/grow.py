@@ -2,12 +2,12 @@
 
 import torch
 
-from cpg.algorithms.machine import StageMachine
+from cpg.algorithms.machine import MachineBase
 from cpg.algorithms.state import Stage
 from cpg.seeding import derive_seed
 
 
-class GrowStage(StageMachine):
+class GrowStage(MachineBase):
     def _grow(self) -> Stage:
         """Start the task over from how it found the network, with more width."""
         width = min(self.network.width + self.config.width_step, self.config.max_width)

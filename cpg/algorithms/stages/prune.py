@@ -1,27 +1,29 @@
 """PRUNE and CHOOSE: gradual magnitude pruning of the task's own weights, target by target,
 then the step to keep (the rules: cpg/algorithms/decisions.py)."""
 
-from cpg import pruner
 from cpg.algorithms.decisions import Estimate
-from cpg.algorithms.machine import StageMachine
+from cpg.algorithms.machine import MachineBase
 from cpg.algorithms.state import PruneRecord, Stage
+from cpg.algorithms.strategy import Pruning
+from cpg.engine import EpochRecord, LoopHook, LoopPosition
 from cpg.pruner import MagnitudePruner, cubic_sparsity
 
 
-class GradualPruneHook:
-    """Moves the task's sparsity along the cubic schedule every `every` iterations during the
-    first `ramp` iterations of a prune target."""
+class GradualPruneHook(LoopHook):
+    """Moves the task's sparsity from `start` to `target` along the cubic schedule every `every`
+    iterations during the first `ramp` iterations of a prune target (an epoch has `steps`)."""
 
-    def __init__(self, magnitude: MagnitudePruner, start: float, target: float, ramp: int, every: int,
-                 first_iteration: int, steps_per_epoch: int, optimizers: tuple) -> None:
+    def __init__(self, magnitude: MagnitudePruner, start: float, target: float, ramp: int, every: int, steps: int,
+                 optimizers: tuple) -> None:
         self.magnitude = magnitude
         self.start, self.target = start, target
         self.ramp, self.every = max(1, ramp), every
-        self.first_iteration = first_iteration
+        self.steps = steps
         self.optimizers = optimizers
+        self.first_iteration = 0
 
-    def after_backward(self, step: int) -> None:
-        pass
+    def before_epoch(self, epoch: int) -> None:
+        self.first_iteration = epoch * self.steps
 
     def after_step(self, step: int) -> None:
         iteration = self.first_iteration + step
@@ -31,10 +33,18 @@ class GradualPruneHook:
         self.magnitude.prune_to(cubic_sparsity(self.start, self.target, progress), self.optimizers)
 
 
-class PruneStage(StageMachine):
+class Sparsity(LoopHook):
+    def __init__(self, magnitude: MagnitudePruner) -> None:
+        self.magnitude = magnitude
+
+    def after_epoch(self, record: EpochRecord) -> dict[str, float]:
+        return {"sparsity": self.magnitude.sparsity()}
+
+
+class PruneStage(MachineBase):
     def _goal_out_of_reach(self) -> bool:
         """At the maximum width with the goal missed: prune for the tasks to come."""
-        return self.uses_goals and not self.progress.goal_met and self.at_max_width
+        return self.strategy.goals and not self.progress.goal_met and self.at_max_width
 
     def _prune_cap(self) -> float | None:
         """With the goal out of reach, the sparsity that leaves the other tasks their share:
@@ -49,7 +59,7 @@ class PruneStage(StageMachine):
         magnitude = MagnitudePruner(self.network, self.task, self.progress.claimed)
         steps = self._data(self.task).steps_per_epoch()
         optimizers = self._optimizers(settings.lr, settings.mask_lr)
-        pruner.set_weight_decay(self.network, self.config.weight_decay)
+        ramp = 1 if self.strategy.pruning is Pruning.ONE_SHOT else settings.ramp_epochs * steps
         cap = self._prune_cap()
         while self.state.prune_index < len(settings.targets):
             records = self.progress.prune
@@ -58,30 +68,20 @@ class PruneStage(StageMachine):
             index = self.state.prune_index
             target = settings.targets[index]
             start = settings.targets[index - 1] if index else 0.0
+            hook = GradualPruneHook(magnitude, start, target, ramp, settings.update_every, steps, tuple(optimizers))
             with self.context.reporter.stage(self.task, self._title(f"prune to {target:.0%}"), "prune",
                                              settings.epochs, self.state.epoch) as report:
-                for epoch in range(self.state.epoch, settings.epochs):
-                    ramp = 1 if settings.one_shot else settings.ramp_epochs * steps
-                    hook = GradualPruneHook(magnitude, start, target, ramp,
-                                            settings.update_every, epoch * steps, steps, tuple(optimizers))
-                    stats = self._train_epoch("prune", (index, epoch), optimizers, (hook,))
-                    sparsity = magnitude.sparsity()
-                    report.epoch(index * settings.epochs + epoch, {
-                        "loss": stats.loss, "train_acc": stats.accuracy, "sparsity": sparsity, "lr": settings.lr,
-                        "mask_lr": settings.mask_lr, "width": self.network.width,
-                        "free_capacity": pruner.free_share(self.network),
-                    })
-                    self.state.epoch = epoch + 1
-                    self._save_epoch(optimizers)
+                self._loop("prune", (index,), settings.epochs, optimizers, report, lambda epoch: settings.mask_lr,
+                           hooks=[hook, Sparsity(magnitude)], report_offset=index * settings.epochs).run()
             magnitude.prune_to(target, tuple(optimizers))
             record = self._judge_step(target, magnitude.sparsity())
             self.context.reporter.scalars(self.task, "prune", index, {"val_acc_at_target": record.val_accuracy})
             if self._may_keep(record):
-                self._snapshot("candidate")
+                self.snapshot("candidate")
             self.state.prune_index = index + 1
-            self.state.epoch = 0
-            self._save_epoch(optimizers)
-            if self.uses_goals and not record.passed_gate:
+            self.state.loop = LoopPosition()
+            self.context.save(self.network, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+            if self.strategy.goals and not record.passed_gate:
                 break
         return Stage.CHOOSE
 
@@ -90,7 +90,7 @@ class PruneStage(StageMachine):
         train = self.progress.last_train_accuracy
         selection = Estimate(self._evaluate(self.task, "select"), self._images("select"))
         record = PruneRecord(target, sparsity, train, selection.accuracy)
-        if self.uses_goals:
+        if self.strategy.goals:
             gate = self._against_gate(train)
             goal = self._against_goal(selection)
             record.passed_gate, record.met_goal = gate.passed, goal is None or goal.passed
@@ -105,11 +105,11 @@ class PruneStage(StageMachine):
     def _may_keep(self, record: PruneRecord) -> bool:
         """Whether CHOOSE may keep this step: within the gate, and meeting the goal unless the
         goal is out of reach (then the sparsest step within the gate is kept)."""
-        return self.uses_goals and record.passed_gate and (record.met_goal or self._goal_out_of_reach())
+        return self.strategy.goals and record.passed_gate and (record.met_goal or self._goal_out_of_reach())
 
     def _choose(self) -> Stage:
         records = self.progress.prune
-        if self.uses_goals:
+        if self.strategy.goals:
             kept = [record for record in records if self._may_keep(record)]
             chosen = kept[-1] if kept else None
             rule = ("the sparsest step within the training gate (goal out of reach at the maximum width)"
@@ -118,12 +118,12 @@ class PruneStage(StageMachine):
             chosen = records[-1] if records else None
             rule = "the last step (no goals)"
         if chosen is None:
-            self._restore("unpruned")
+            self.restore("unpruned")
         elif chosen is not records[-1]:
-            self._restore("candidate")
+            self.restore("candidate")
         self.progress.chosen_sparsity = chosen.sparsity if chosen else 0.0
         self.progress.chosen_val_accuracy = (chosen.val_accuracy if chosen else self._evaluate(self.task, "select"))
-        if self.uses_goals:
+        if self.strategy.goals:
             self.progress.decisions.append({
                 "decision": "choose", "rule": rule if chosen else f"{rule}; none: the unpruned weights",
                 "sparsity": self.progress.chosen_sparsity, "selection_accuracy": self.progress.chosen_val_accuracy,
@@ -132,7 +132,7 @@ class PruneStage(StageMachine):
             f"task {self.task}: chose sparsity {self.progress.chosen_sparsity:.2f} "
             f"(val {self.progress.chosen_val_accuracy:.4f}, {self._goal_text()})"
         )
-        self._snapshot("chosen")
-        if self.task >= 2 and pruner.picking_logits(self.network) and self.config.retrain.epochs > 0:
+        self.snapshot("chosen")
+        if self.task >= 2 and self.network.picking_logits() and self.config.retrain.epochs > 0:
             return Stage.RETRAIN
         return Stage.COMMIT

@@ -1,6 +1,6 @@
-"""The epoch loop every stage and strategy trains with, and evaluation.
+"""One training epoch and one evaluation pass (the loop around them: cpg/engine/loop.py).
 
-The loop keeps its running loss and accuracy on the device and reads them once per epoch, so
+An epoch keeps its running loss and accuracy on the device and reads them once at its end, so
 a training step never waits for the device.
 """
 

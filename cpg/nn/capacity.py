@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import torch
 
-from cpg.nn import TaskNetwork
+from cpg.nn.network import TaskNetwork
 
 
 @dataclass(frozen=True)

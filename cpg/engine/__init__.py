@@ -1,0 +1,25 @@
+"""Training: one epoch (`train_epoch`, `evaluate`) and the resumable loop every stage and
+workflow runs (`EpochLoop`)."""
+
+from cpg.engine.epoch import EpochStats, LossFn, NonFiniteError, StepHook, check_finite, evaluate, train_epoch
+from cpg.engine.loop import (EpochLoop, EpochRecord, EpochReport, LoopHook, LoopPosition, LoopStore, MemoryStore,
+                              Schedule, Score)
+
+__all__ = [
+    "EpochLoop",
+    "EpochRecord",
+    "EpochReport",
+    "EpochStats",
+    "LoopHook",
+    "LoopPosition",
+    "LoopStore",
+    "LossFn",
+    "MemoryStore",
+    "NonFiniteError",
+    "Schedule",
+    "Score",
+    "StepHook",
+    "check_finite",
+    "evaluate",
+    "train_epoch",
+]

@@ -14,6 +14,7 @@ from cpg.algorithms.independent import train_task_alone
 from cpg.algorithms.task_data import resolve_device
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
+from cpg.config.commands import baseline_command
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
 from cpg.distributed import Distributed, from_environment
 from cpg.errors import UserError
@@ -79,7 +80,8 @@ def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, d
         return load_goals(path, benchmark, split, config.benchmark_options)
     reporter.message(
         f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
-        f"to set the goals (save them for later runs with `cpg baseline --tasks {benchmark.name} --arch {config.arch}`)"
+        f"to set the goals (save them for later runs with "
+        f"`{baseline_command(config, RunFolder(Path(config.checkpoint_dir) / run_name(config)).config_path)}`)"
     )
     scaled = scale_epochs(config)
     return [train_task_alone(scaled, benchmark, index, reporter, device)[1][split]
@@ -159,6 +161,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
              network: TaskNetwork | None, dist: Distributed) -> dict[str, Any]:
     optimizer_state = None
     strategy_type = strategy_class(config.strategy)
+    reporter.message(benchmark.describe())
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
         network = strategy_type.build_network(model_factory(config.arch, benchmark.input_shape))

@@ -15,7 +15,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """Flags that override a pipeline's settings (see `overrides`)."""
-    parser.add_argument("--tasks", help="task sequence: digits-5, digits-10, synthetic, cifar100-20, cifar10, imagefolder")
+    parser.add_argument("--tasks", help="task sequence: digits-5, digits-10, synthetic, cifar100-20, cifar10, imagefolder, "
+                                        "or a task list file (.yaml) of image folders")
     parser.add_argument("--arch", help="architecture: small_cnn, vgg16, resnet20, resnet32, resnet56")
     parser.add_argument("--config", help="pipeline YAML (default: pipelines/<tasks>.yaml when it exists)")
     parser.add_argument("--epochs-scale", type=float, help="multiply every stage's epochs by this factor")

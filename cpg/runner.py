@@ -20,12 +20,13 @@ from cpg.distributed import Distributed, from_environment
 from cpg.errors import UserError
 from cpg.goals import find_goal_file, load_goals
 from cpg.models import check_arch, model_factory
+from cpg.models.pretrained import with_initial_weights
 from cpg.nn import TaskNetwork
 from cpg.report import ConsoleReport, Reporter, TensorBoardLog
 from cpg.seeding import derive_seed
 
 PROTOCOL_KEYS = ("tasks", "benchmark_options", "arch", "strategy", "max_width", "width_step", "seed",
-                 "val_fraction", "select_on")
+                 "val_fraction", "select_on", "init")
 """Settings a resumed run may not change: they define what the saved state means."""
 
 
@@ -102,6 +103,9 @@ def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restar
     network cannot grow, so `config.max_width` must be 1.0."""
     if network.factory is None and config.max_width > 1.0:
         raise UserError("this network has no factory to grow with; set max_width to 1.0")
+    if config.init is not None:
+        raise UserError("init applies to the networks cpg builds from arch; load your weights into your model "
+                        "before cpg.convert")
     strategy_class(config.strategy).adapt(config)
     resolve_device(config.device)
     return _launch(config, restart, console, network, benchmark)
@@ -164,7 +168,10 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     reporter.message(benchmark.describe())
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
-        network = strategy_type.build_network(model_factory(config.arch, benchmark.input_shape))
+        factory = model_factory(config.arch, benchmark.input_shape)
+        if config.init is not None and not resuming:
+            factory = with_initial_weights(factory, config.init, config.arch, reporter.message)
+        network = strategy_type.build_network(factory)
     if resuming:
         network, saved_state, tensors = _load_latest(folder, network, config, reporter)
         state = RunState.from_dict(saved_state)

@@ -8,6 +8,7 @@ from torch import nn
 
 from cpg.errors import UserError
 from cpg.models.resnet_cifar import ResNetCIFAR
+from cpg.models.resnet_imagenet import ResNet50
 from cpg.models.small_cnn import SmallCNN
 from cpg.models.vgg import VGG
 
@@ -26,12 +27,17 @@ def _resnet(depth: int, num_classes: int, input_shape: InputShape, width: float)
     return ResNetCIFAR(depth, num_classes, in_channels=input_shape[0], width=width)
 
 
+def _resnet50(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNet50(num_classes, in_channels=input_shape[0], width=width)
+
+
 ARCHS: dict[str, Callable[[int, InputShape, float], nn.Module]] = {
     "small_cnn": _small_cnn,
     "vgg16": _vgg16,
     "resnet20": partial(_resnet, 20),
     "resnet32": partial(_resnet, 32),
     "resnet56": partial(_resnet, 56),
+    "resnet50": _resnet50,
 }
 
 

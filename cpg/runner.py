@@ -165,7 +165,6 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
              network: TaskNetwork | None, dist: Distributed) -> dict[str, Any]:
     optimizer_state = None
     strategy_type = strategy_class(config.strategy)
-    reporter.message(benchmark.describe())
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
         factory = model_factory(config.arch, benchmark.input_shape)
@@ -180,6 +179,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
+    reporter.message(benchmark.describe())
     if network is not None:
         network.to(device)
         network.set_cache_capacity(config.eval_cache_tasks)

@@ -78,8 +78,8 @@ def _task_entries(benchmark: str, tasks: Any) -> list[tuple[str, Path]]:
     """The validated ``(name, root)`` pairs of the ``tasks`` option."""
     if not isinstance(tasks, (list, tuple)) or not tasks:
         raise UserError(
-            f"benchmark {benchmark!r} needs the option 'tasks': a non-empty list of "
-            "{name, root} entries"
+            f"benchmark {benchmark!r} needs the option 'tasks': a non-empty list of {{name, root}} "
+            "entries, in a pipeline's benchmark_options or a task list file (cpg run --tasks path/to/tasks.yaml)"
         )
     entries = []
     for position, entry in enumerate(tasks, start=1):

@@ -32,6 +32,11 @@ def _source_model(classes: int = 2) -> torch.nn.Module:
     return model.eval()
 
 
+def _one_short_task(tmp_path) -> str:
+    return str(write_pipeline(tmp_path / "quick.yaml", finetune={**QUICK["finetune"], "epochs": 1},
+                              benchmark_options={**QUICK["benchmark_options"], "num_tasks": 1}))
+
+
 def _first_task_logits(monkeypatch, source: torch.nn.Module, batch: torch.Tensor) -> list[torch.Tensor]:
     """Logits of task 1 as it starts (before any training step), with the source's head
     copied into a copy of its network: the head is the only layer --init does not set."""
@@ -57,8 +62,7 @@ def test_first_task_starts_with_the_logits_of_the_given_weights(tmp_path, monkey
     torch.save(source.state_dict(), tmp_path / "source.pt")
     batch = torch.randn(16, *INPUT, generator=torch.Generator().manual_seed(3))
     seen = _first_task_logits(monkeypatch, source, batch)
-    pipeline = write_pipeline(tmp_path / "quick.yaml")
-    assert main(["run", "--config", str(pipeline), "--init", "source.pt", "--name", "init", "--quiet"]) == 0
+    assert main(["run", "--config", _one_short_task(tmp_path), "--init", "source.pt", "--name", "init", "--quiet"]) == 0
     with torch.no_grad():
         expected = source(batch)
     # The same weights and statistics through the same convolutions, BatchNorms and linears
@@ -75,9 +79,7 @@ def test_without_init_the_first_task_does_not_compute_the_source(tmp_path, monke
     source = _source_model()
     batch = torch.randn(16, *INPUT, generator=torch.Generator().manual_seed(3))
     seen = _first_task_logits(monkeypatch, source, batch)
-    pipeline = write_pipeline(tmp_path / "quick.yaml", finetune={**QUICK["finetune"], "epochs": 1},
-                              benchmark_options={**QUICK["benchmark_options"], "num_tasks": 1})
-    assert main(["run", "--config", str(pipeline), "--name", "plain", "--quiet"]) == 0
+    assert main(["run", "--config", _one_short_task(tmp_path), "--name", "plain", "--quiet"]) == 0
     with torch.no_grad():
         assert not torch.allclose(seen[0], source(batch), atol=1e-3)
 

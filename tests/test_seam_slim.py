@@ -11,7 +11,8 @@ from cpg.export import channel_spaces, exact_keep, output_layer, slim
 from cpg.models import build_model
 from cpg.models.vgg import VGG
 
-CASES = [("small_cnn", (1, 8, 8), 1.0), ("vgg16", (1, 8, 8), 0.1), ("resnet20", (3, 8, 8), 1.0)]
+CASES = [("small_cnn", (1, 8, 8), 1.0), ("vgg16", (1, 8, 8), 0.1), ("resnet20", (3, 8, 8), 1.0),
+         ("resnet50", (3, 32, 32), 0.1)]
 
 
 def randomised(model: nn.Module) -> nn.Module:

@@ -56,6 +56,7 @@ def test_the_suggested_baseline_command_works_as_printed(task_list, tmp_path, ca
     suggested = re.search(r"`(cpg baseline [^`]+)`", printed)
     assert suggested, printed
     assert main(shlex.split(suggested.group(1))[1:] + ["--quiet"]) == 0
+    assert "imagefolder: 2 tasks, input 1×28×28" in capsys.readouterr().err
     goal_file = tmp_path / "baselines" / "imagefolder-small_cnn.json"
     assert [task["name"] for task in json.loads(goal_file.read_text())["tasks"]] == ["shapes", "marks"]
     assert main(["run", "--tasks", str(task_list), "--config", pipeline, "--name", "again", "--quiet"]) == 0

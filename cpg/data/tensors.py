@@ -12,7 +12,7 @@ from cpg.data.augment import RandomCropFlip
 from cpg.data.task import IN_MEMORY_TRANSFORMS, TASK_NORMALISATION, Benchmark
 from cpg.errors import UserError
 
-TensorTask = tuple[Tensor, Tensor, Tensor, Tensor, "int | Sequence[str]"]
+TensorTask = tuple[Tensor, Tensor, Tensor, Tensor, int | Sequence[str]]
 """``(train_images, train_labels, test_images, test_labels, classes)``."""
 Split = tuple[Tensor, Tensor]
 MAX_VAL_FRACTION = 0.5

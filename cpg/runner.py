@@ -15,17 +15,19 @@ from cpg.algorithms.independent import single_task_network, train_task_alone
 from cpg.algorithms.task_data import resolve_device
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
+from cpg.config.commands import baseline_command
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
 from cpg.distributed import Distributed, from_environment
 from cpg.errors import UserError
 from cpg.goals import Goal, find_goal_file, load_goals
 from cpg.models import check_arch, model_factory
+from cpg.models.pretrained import with_initial_weights
 from cpg.nn import TaskNetwork
 from cpg.report import ConsoleReport, Reporter, TensorBoardLog
 from cpg.seeding import derive_seed
 
 PROTOCOL_KEYS = ("tasks", "benchmark_options", "arch", "strategy", "max_width", "width_step", "seed",
-                 "val_fraction", "select_on", "goal")
+                 "val_fraction", "select_on", "goal", "init")
 """Settings a resumed run may not change: they define what the saved state means."""
 
 
@@ -101,7 +103,8 @@ def _measured_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter,
         build = None
         reporter.message(
             f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
-            f"to set the goals (save them for later runs with `cpg baseline --tasks {benchmark.name} --arch {config.arch}`)")
+            f"to set the goals (save them for later runs with "
+            f"`{baseline_command(config, RunFolder(Path(config.checkpoint_dir) / run_name(config)).config_path)}`)")
     else:
         build = partial(single_task_network, network)
         reporter.message("training a copy of your network per task first to set the goals (or give goal.value)")
@@ -125,6 +128,9 @@ def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restar
     network cannot grow, so `config.max_width` must be 1.0."""
     if network.factory is None and config.max_width > 1.0:
         raise UserError("this network has no factory to grow with; set max_width to 1.0")
+    if config.init is not None:
+        raise UserError("init applies to the networks cpg builds from arch; load your weights into your model "
+                        "before cpg.convert")
     STRATEGIES.get(config.strategy).check(config)
     resolve_device(config.device)
     return _launch(config, restart, console, network, benchmark)
@@ -187,7 +193,10 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     user_network = network
     if network is None:
         torch.manual_seed(derive_seed(config.seed, "network"))
-        network = strategy.build_network(model_factory(config.arch, benchmark.input_shape))
+        factory = model_factory(config.arch, benchmark.input_shape)
+        if config.init is not None and not resuming:
+            factory = with_initial_weights(factory, config.init, config.arch, reporter.message)
+        network = strategy.build_network(factory)
     if resuming:
         network, saved_state, saved = _load_latest(folder, network, config, reporter)
         state = RunState.from_dict(saved_state)
@@ -195,6 +204,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
+    reporter.message(benchmark.describe())
     if network is not None:
         network.to(device)
         network.set_cache_capacity(config.eval_cache_tasks)

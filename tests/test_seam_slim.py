@@ -12,7 +12,7 @@ from cpg.models import build_model
 from cpg.models.vgg import VGG
 
 CASES = [("small_cnn", (1, 8, 8), 1.0), ("vgg16", (1, 8, 8), 0.1), ("resnet20", (3, 8, 8), 1.0),
-         ("mnist_cnn", (1, 28, 28), 0.5), ("mlp", (1, 28, 28), 0.5)]
+         ("mnist_cnn", (1, 28, 28), 0.5), ("mlp", (1, 28, 28), 0.5), ("resnet50", (3, 32, 32), 0.1)]
 
 
 def randomised(model: nn.Module) -> nn.Module:

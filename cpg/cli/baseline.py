@@ -28,6 +28,7 @@ def baseline(args: argparse.Namespace) -> int:
     device = resolve_device(config.device)
     console = ConsoleReport(quiet=args.quiet)
     reporter = Reporter(console)
+    reporter.message(benchmark.describe())
     scaled = scale_epochs(config)
     rows = [train_task_alone(scaled, benchmark, index, reporter, device)[1] for index in range(len(benchmark.tasks))]
     path = Path(args.output) if args.output else goal_path("baselines", benchmark.name, config.arch)

@@ -17,8 +17,9 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """Flags that override a pipeline's settings (see `overrides`)."""
     parser.add_argument("--tasks", help="task sequence: digits-5, digits-10, synthetic, cifar100-20, cifar10, imagefolder, "
                                         "split-mnist, perm-mnist, rot-mnist, split-fashion-mnist, split-cifar10, "
-                                        "split-cifar100")
-    parser.add_argument("--arch", help="architecture: small_cnn, mnist_cnn, mlp, vgg16, resnet20, resnet32, resnet56")
+                                        "split-cifar100, or a task list file (.yaml) of image folders")
+    parser.add_argument("--arch", help="architecture: small_cnn, mnist_cnn, mlp, vgg16, resnet20, resnet32, resnet56, "
+                                       "resnet50")
     parser.add_argument("--config", help="pipeline YAML (default: pipelines/<tasks>.yaml when it exists)")
     parser.add_argument("--epochs-scale", type=float, help="multiply every stage's epochs by this factor")
     parser.add_argument("--seed", type=int)
@@ -35,6 +36,7 @@ FLAG_KEYS = {
     "tasks": "tasks", "arch": "arch", "epochs_scale": "epochs_scale", "seed": "seed", "device": "device",
     "data_root": "data_root", "download": "download", "verify_checksums": "verify_checksums",
     "select_on": "select_on", "max_width": "max_width", "strategy": "strategy", "name": "name", "amp": "amp",
+    "init": "init",
 }
 
 

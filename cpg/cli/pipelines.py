@@ -1,8 +1,12 @@
-"""Finding the pipeline YAML of a run: `--config FILE`, or the shipped one for `--tasks`."""
+"""Finding the pipeline YAML of a run: `--config FILE`, or the shipped one for `--tasks`; a
+`--tasks` ending in .yaml is a task list file (see `cpg.config.task_list`)."""
 
+import dataclasses
 from pathlib import Path
 
 from cpg.config import RunConfig, build_config, read_pipeline
+from cpg.config.task_list import BENCHMARK, is_task_list, task_list_layer
+from cpg.runner import run_name
 
 SHIPPED = Path(__file__).resolve().parents[2] / "pipelines"
 
@@ -21,10 +25,19 @@ def default_pipeline(tasks: str | None, strategy: str | None = None) -> Path | N
 
 
 def resolve_config(config_file: str | None, tasks: str | None, flags: dict) -> RunConfig:
-    """Defaults < pipeline YAML < command-line flags."""
+    """Defaults < pipeline YAML < task list file < command-line flags. A run of a task list
+    is named after the file unless `--name` says otherwise."""
+    task_list = tasks is not None and is_task_list(tasks)
+    benchmark = BENCHMARK if task_list else tasks
     layers = []
-    path = Path(config_file) if config_file else default_pipeline(tasks, flags.get("strategy"))
+    path = Path(config_file) if config_file else default_pipeline(benchmark, flags.get("strategy"))
     if path is not None:
         layers += read_pipeline(path)
+    if task_list:
+        layers.append(task_list_layer(tasks))
+        flags = {key: value for key, value in flags.items() if key != "tasks"}
     layers.append(("command line", flags))
-    return build_config(*layers)
+    config = build_config(*layers)
+    if task_list and config.name is None:
+        config.name = run_name(dataclasses.replace(config, tasks=Path(tasks).stem))
+    return config

@@ -19,6 +19,8 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-width", type=float, help="largest width multiplier growth may reach (≥ 1)")
     parser.add_argument("--strategy", help="cpg (default), packnet, piggyback, pae, finetune, independent")
     parser.add_argument("--goal", type=float, help="one goal accuracy (0–1) for every task instead of the goal file")
+    parser.add_argument("--init", metavar="FILE", help="state_dict of the plain --arch model (width 1) that task 1 "
+                                                       "starts from; its classifier is not used")
     parser.add_argument("--name", help="run name: checkpoints/<name>, logs/<name>")
     parser.add_argument("--restart", action="store_true", help="discard a saved run of the same name and start over")
     parser.add_argument("--amp", action="store_true", default=None,

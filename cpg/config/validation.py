@@ -22,6 +22,8 @@ def validate(config: RunConfig) -> None:
     _require(config.weight_decay >= 0, "weight_decay", "must not be negative")
     _require(config.eval_cache_tasks >= 0, "eval_cache_tasks", "must not be negative")
     _require(config.num_workers is None or config.num_workers >= 0, "num_workers", "must not be negative")
+    _require(config.init is None or config.strategy != "independent", "init",
+             "the independent strategy trains every task from scratch; it takes no initial weights")
     goal = config.goal
     _require(0 <= goal.train_accuracy <= 1, "goal.train_accuracy", "must be in [0, 1]")
     _require(0 <= goal.allowed_loss <= 1, "goal.allowed_loss", "must be in [0, 1]")

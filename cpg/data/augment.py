@@ -29,5 +29,8 @@ class RandomCropFlip:
         crops = windows[torch.arange(batch), :, top, left]
         return torch.where(flip[:, None, None, None], crops.flip(-1), crops)
 
+    def describe(self) -> str:
+        return f"training images randomly cropped (zero padding {self.padding}) and flipped horizontally"
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(padding={self.padding})"

@@ -11,12 +11,13 @@ from cpg.data.assemble import in_memory_task
 from cpg.data.augment import RandomCropFlip
 from cpg.data.class_split import Split, class_split_tasks, select_classes
 from cpg.data.superclasses import SUPERCLASSES
-from cpg.data.task import Benchmark
+from cpg.data.task import TASK_NORMALISATION, Benchmark
 from cpg.errors import UserError
 
 CIFAR_SHAPE = (3, 32, 32)
 PADDING = 4
 """Zero padding of the training RandomCrop(32, padding=4)."""
+TRANSFORMS = f"{RandomCropFlip(PADDING).describe()}; {TASK_NORMALISATION}"
 
 
 def cifar100_benchmark(
@@ -35,7 +36,7 @@ def cifar100_benchmark(
                 RandomCropFlip(PADDING),
             )
         )
-    return Benchmark(name=name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE)
+    return Benchmark(name=name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
 
 
 def cifar10_benchmark(
@@ -45,7 +46,7 @@ def cifar10_benchmark(
     classes, train, test = _read(CIFAR10, root, download, verify_checksums)
     augment = RandomCropFlip(PADDING)
     task = in_memory_task("cifar10", tuple(classes), train, test, val_fraction, augment)
-    return Benchmark(name=name, tasks=(task,), input_shape=CIFAR_SHAPE)
+    return Benchmark(name=name, tasks=(task,), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
 
 
 def split_cifar_benchmark(

@@ -40,7 +40,8 @@ def long_tailed(benchmark: Benchmark, ratio: float) -> Benchmark:
     ``<name>-lt<ratio>`` so goal files and classifiers of the two versions stay apart."""
     tasks = tuple(_long_tailed_task(task, ratio) for task in benchmark.tasks)
     return Benchmark(
-        name=long_tail_name(benchmark.name, ratio), tasks=tasks, input_shape=benchmark.input_shape
+        name=long_tail_name(benchmark.name, ratio), tasks=tasks, input_shape=benchmark.input_shape,
+        transforms=f"{benchmark.transforms}; training split long-tailed (ratio {ratio:g})",
     )
 
 

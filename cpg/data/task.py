@@ -27,10 +27,26 @@ class Task:
         return len(self.classes)
 
 
+TASK_NORMALISATION = "each task normalised by its own training mean/std"
+IN_MEMORY_TRANSFORMS = f"no augmentation; {TASK_NORMALISATION}"
+"""What `cpg.data.assemble.in_memory_task` does to images without an augmentation."""
+
+
 @dataclass(frozen=True)
 class Benchmark:
-    """A named sequence of tasks whose images all have the shape ``input_shape`` (C, H, W)."""
+    """A named sequence of tasks whose images all have the shape ``input_shape`` (C, H, W).
+
+    ``transforms`` says in words how images become the network's input (resizing, channels,
+    augmentation, normalisation); a run prints it when it starts.
+    """
 
     name: str
     tasks: tuple[Task, ...]
     input_shape: tuple[int, int, int]
+    transforms: str = IN_MEMORY_TRANSFORMS
+
+    def describe(self) -> str:
+        """One line: the benchmark's tasks, input shape and transforms."""
+        shape = "×".join(map(str, self.input_shape))
+        count = f"{len(self.tasks)} task{'s' if len(self.tasks) != 1 else ''}"
+        return f"{self.name}: {count}, input {shape}; {self.transforms}"

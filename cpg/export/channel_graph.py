@@ -3,9 +3,9 @@
 A *channel space* is a set of channels written by one or more conv/linear layers (its
 producers, each optionally followed by a BatchNorm) and read by one or more layers (its
 consumers). In a plain chain (small_cnn, mnist_cnn, mlp, vgg16) every layer's output is its own
-space, read by the next layer. In a ResNet the outputs of the stem and of every block of a stage are added
-together, so all of them form one space that every block of the stage and the next stage's
-first block (conv1 and downsample) read. The layer computing the model's outputs produces no
+space, read by the next layer. In a ResNet (CIFAR or ResNet-50) the outputs of the stem and of
+every block of a stage are added together, so all of them form one space that every block of the
+stage and the next stage's first block (conv1 and downsample) read. The layer computing the model's outputs produces no
 space: its outputs are never removed.
 """
 
@@ -16,6 +16,7 @@ from torch import nn
 from cpg.models.mlp import MLP
 from cpg.models.mnist_cnn import MnistCNN
 from cpg.models.resnet_cifar import ResNetCIFAR
+from cpg.models.resnet_imagenet import ResNet50
 from cpg.models.small_cnn import SmallCNN
 from cpg.models.vgg import VGG
 
@@ -43,7 +44,7 @@ class ChannelSpace:
 
 def channel_spaces(model: nn.Module) -> list[ChannelSpace]:
     """The channel spaces of a plain model of a registered architecture."""
-    if isinstance(model, ResNetCIFAR):
+    if isinstance(model, (ResNetCIFAR, ResNet50)):
         return _resnet_spaces(model)
     if isinstance(model, (SmallCNN, MnistCNN, MLP, VGG)):
         return _chain_spaces(model)
@@ -81,7 +82,9 @@ def _repeat(size: int, follower: nn.Module, name: str) -> int:
     return reads // size
 
 
-def _resnet_spaces(model: ResNetCIFAR) -> list[ChannelSpace]:
+def _resnet_spaces(model: ResNetCIFAR | ResNet50) -> list[ChannelSpace]:
+    """The stem and every block's output of a stage form one space; inside a block (BasicBlock:
+    conv1 → conv2, Bottleneck: conv1 → conv2 → conv3) each conv but the last has its own."""
     spaces: list[ChannelSpace] = []
     producers: list[tuple[str, str | None]] = [("conv1", "bn1")]
     consumers: list[Consumer] = []
@@ -91,7 +94,7 @@ def _resnet_spaces(model: ResNetCIFAR) -> list[ChannelSpace]:
         names, norms = zip(*producers)
         spaces.append(ChannelSpace(size, tuple(names), tuple(norms), tuple(consumers)))
 
-    for stage in ("layer1", "layer2", "layer3"):
+    for stage in (name for name in ("layer1", "layer2", "layer3", "layer4") if hasattr(model, name)):
         for index, block in enumerate(getattr(model, stage)):
             prefix = f"{stage}.{index}"
             consumers.append(Consumer(f"{prefix}.conv1"))
@@ -99,9 +102,11 @@ def _resnet_spaces(model: ResNetCIFAR) -> list[ChannelSpace]:
                 consumers.append(Consumer(f"{prefix}.downsample.0"))
                 close_stream()
                 producers, consumers = [(f"{prefix}.downsample.0", f"{prefix}.downsample.1")], []
-            spaces.append(ChannelSpace(block.conv1.out_channels, (f"{prefix}.conv1",), (f"{prefix}.bn1",),
-                                       (Consumer(f"{prefix}.conv2"),)))
-            producers.append((f"{prefix}.conv2", f"{prefix}.bn2"))
+            convs = [name for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
+            for inner, reader in zip(convs, convs[1:]):
+                spaces.append(ChannelSpace(getattr(block, inner).out_channels, (f"{prefix}.{inner}",),
+                                           (f"{prefix}.bn{inner[-1]}",), (Consumer(f"{prefix}.{reader}"),)))
+            producers.append((f"{prefix}.{convs[-1]}", f"{prefix}.bn{convs[-1][-1]}"))
     consumers.append(Consumer("fc"))
     close_stream()
     return spaces

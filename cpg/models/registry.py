@@ -10,6 +10,7 @@ from cpg.errors import UserError
 from cpg.models.mlp import MLP
 from cpg.models.mnist_cnn import MnistCNN
 from cpg.models.resnet_cifar import ResNetCIFAR
+from cpg.models.resnet_imagenet import ResNet50
 from cpg.models.small_cnn import SmallCNN
 from cpg.models.vgg import VGG
 
@@ -37,6 +38,10 @@ def _resnet(depth: int, num_classes: int, input_shape: InputShape, width: float)
     return ResNetCIFAR(depth, num_classes, in_channels=input_shape[0], width=width)
 
 
+def _resnet50(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNet50(num_classes, in_channels=input_shape[0], width=width)
+
+
 ARCHS: dict[str, Callable[[int, InputShape, float], nn.Module]] = {
     "small_cnn": _small_cnn,
     "mnist_cnn": _mnist_cnn,
@@ -45,6 +50,7 @@ ARCHS: dict[str, Callable[[int, InputShape, float], nn.Module]] = {
     "resnet20": partial(_resnet, 20),
     "resnet32": partial(_resnet, 32),
     "resnet56": partial(_resnet, 56),
+    "resnet50": _resnet50,
 }
 
 

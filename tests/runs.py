@@ -89,3 +89,29 @@ def assert_unchanged_after_commit(records: list[dict[int, torch.Tensor]]) -> Non
     for row in records:
         for task, logits in row.items():
             assert torch.equal(records[-1][task], logits), f"task {task} changed after a later task"
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL inside the test process: nothing after the save runs."""
+
+
+def kill_after_save(monkeypatch: Any, when: Any) -> None:
+    """Make the `count`-th `RunFolder.save` whose saved state satisfies `when(state)` raise
+    `Killed` right after it has written its files."""
+    from cpg.checkpoint import RunFolder
+
+    save = RunFolder.save
+
+    def dying_save(self, state, tensors):  # type: ignore[no-untyped-def]
+        version = save(self, state, tensors)
+        if when(state):
+            monkeypatch.setattr(RunFolder, "save", save)
+            raise Killed
+        return version
+
+    monkeypatch.setattr(RunFolder, "save", dying_save)
+
+
+def at(task: int, stage: str, epoch: int) -> Any:
+    """A state predicate: the run is at (task, stage, epoch of the stage's loop)."""
+    return lambda state: (state.get("task"), state.get("stage"), state.get("loop", {}).get("epoch")) == (task, stage, epoch)

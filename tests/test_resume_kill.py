@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.runs import assert_same_weights, cpg_process, final_weights, results, without_times, write_pipeline
+from tests.runs import (Killed, assert_same_weights, at, cpg_process, final_weights, kill_after_save, results,
+                        without_times, write_pipeline)
 
 MOMENTS = {
     "during finetune": "state:1:finetune:2",
@@ -46,15 +47,10 @@ def test_run_with_an_existing_name_resumes_unless_restart(reference, tmp_path):
     assert without_times(results(tmp_path / "checkpoints" / "run")) == without_times(results(reference))
 
 
-class Killed(BaseException):
-    """Stands in for SIGKILL inside the test process: nothing after the save runs."""
-
-
 def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, monkeypatch, tmp_path):
     """Task 2 claims a single weight of the first layer; pruning to 80% releases it, so the task
     owns nothing there any more. A run killed right after that and resumed must rebuild the same
     optimizer (the layer stays trained) and end like an uninterrupted run."""
-    from cpg.checkpoint import RunFolder
     from cpg.nn import TaskNetwork
     from cpg.runner import execute
 
@@ -73,19 +69,10 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     uninterrupted = execute(quick_config(name="whole", benchmark_options=options), console=quiet)
     first_layer = uninterrupted["tasks"][1]
     assert first_layer["prune"][-1]["target"] == 0.8
-    save = RunFolder.save
-
-    def dying_save(self, state, tensors):
-        version = save(self, state, tensors)
-        if (state["task"], state["stage"], state["loop"]["epoch"], state["prune_index"]) == (2, "prune", 1, 1):
-            raise Killed
-        return version
-
-    monkeypatch.setattr(RunFolder, "save", dying_save)
+    kill_after_save(monkeypatch, lambda state: at(2, "prune", 1)(state) and state["prune_index"] == 1)
     config = quick_config(name="killed", benchmark_options=options)
     with pytest.raises(Killed):
         execute(config, console=quiet)
-    monkeypatch.setattr(RunFolder, "save", save)
     from cpg.runs import open_run
 
     network = open_run(tmp_path / "checkpoints" / "killed").network
@@ -95,3 +82,32 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     assert without_times(resumed) == without_times(uninterrupted)
     assert_same_weights(final_weights(tmp_path / "checkpoints" / "killed"),
                         final_weights(tmp_path / "checkpoints" / "whole"))
+
+
+LOOPS = {
+    "independent training": ({"strategy": "independent"}, at(2, "finetune", 2)),
+    "the doctor stage": ({"doctor": {"enabled": True, "epochs": 3, "images_per_class": 5, "alpha": 1.0}},
+                         at(2, "doctor", 1)),
+}
+
+
+@pytest.mark.parametrize("settings,moment", LOOPS.values(), ids=LOOPS.keys())
+def test_a_loop_killed_inside_a_run_resumes_to_identical_results(quick_config, quiet, monkeypatch, tmp_path,
+                                                                  settings, moment):
+    from cpg.runner import execute
+
+    options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,
+               "channels": 1, "difficulty": 0.5}
+    whole = execute(quick_config(name="whole", benchmark_options=options, **settings), console=quiet)
+    config = quick_config(name="killed", benchmark_options=options, **settings)
+    kill_after_save(monkeypatch, moment)
+    with pytest.raises(Killed):
+        execute(config, console=quiet)
+    resumed = execute(config, console=quiet)
+    assert without_times(resumed) == without_times(whole)
+    for name in ("task-1.pt", "task-2.pt") if settings.get("strategy") == "independent" else ():
+        assert (tmp_path / "checkpoints" / "killed" / name).read_bytes() == (
+            tmp_path / "checkpoints" / "whole" / name).read_bytes()
+    if settings.get("strategy") != "independent":
+        assert_same_weights(final_weights(tmp_path / "checkpoints" / "killed"),
+                            final_weights(tmp_path / "checkpoints" / "whole"))

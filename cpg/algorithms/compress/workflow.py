@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from cpg.algorithms.compress.cost import cost
-from cpg.algorithms.compress.finetune import finetune
+from cpg.algorithms.compress.recovery import recover
 from cpg.algorithms.seam.source import Source
 from cpg.algorithms.task_data import TaskData
 from cpg.config.compress import CompressConfig
@@ -44,7 +44,7 @@ def compress(source: Source, config: CompressConfig, reporter: Reporter, device:
     pruned = slim(model, keep_masks(spaces, kept))
     accuracy = {"before": accuracies(model, data, device), "pruned": accuracies(pruned, data, device)}
     with reporter.stage(1, f"{source.task.name} · fine-tune after pruning", "compress", config.epochs) as stage:
-        tuned = finetune(pruned, data, config, device, stage)
+        tuned = recover(pruned, data, config, device, stage)
     reference = fuse_batchnorm(model.cpu()).requires_grad_(False)
     deployed = fuse_batchnorm(pruned.cpu()).requires_grad_(False)
     accuracy["after"] = accuracies(deployed, data, CPU)

@@ -1,0 +1,87 @@
+"""Where a command outside a run (`cpg train`, `cpg seam`, `cpg compress`, `cpg doctor treat`,
+`cpg baseline`) keeps its training loops between epochs, so that the same command run again
+after a kill resumes where it stopped.
+
+The work folder of a command is named after a digest of everything that determines its result
+(the command, its settings and inputs), under `checkpoints/work/`; the same command with other
+settings starts afresh in a folder of its own. It is removed when the command has written its
+result.
+"""
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import torch
+from torch import nn
+
+from cpg.checkpoint import RunFolder
+from cpg.engine.loop import LoopPosition
+from cpg.errors import RunFailed
+
+
+class WorkFolder:
+    """The work folder of one command; `store(name, model)` gives a loop its own part of it."""
+
+    def __init__(self, root: str | Path, warn: Callable[[str], None] = lambda message: None) -> None:
+        self.root = Path(root)
+        self.warn = warn
+
+    @classmethod
+    def for_command(cls, command: str, identity: Mapping[str, Any], checkpoint_dir: str | Path = "checkpoints",
+                    warn: Callable[[str], None] = lambda message: None) -> "WorkFolder":
+        """The folder of `command` run with `identity` (settings and inputs, JSON-serialisable)."""
+        text = json.dumps({"command": command, **identity}, sort_keys=True, default=str)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return cls(Path(checkpoint_dir) / "work" / f"{command}-{digest}", warn)
+
+    def store(self, name: str, model: nn.Module) -> "FolderStore":
+        return FolderStore(RunFolder(self.root / name), model, self.warn)
+
+    @property
+    def started(self) -> bool:
+        """Whether an earlier invocation saved something here (a resumed command)."""
+        return self.root.is_dir() and any(self.root.iterdir())
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class FolderStore:
+    """A `LoopStore` in a folder: after every epoch the model's weights, the optimizer states
+    and the loop's position (one atomic version); the kept epoch's weights as a snapshot."""
+
+    def __init__(self, folder: RunFolder, model: nn.Module, warn: Callable[[str], None]) -> None:
+        self.folder = folder
+        self.model = model
+        self.warn = warn
+        self._snapshots: dict[str, str] = {}
+
+    def resume(self) -> tuple[LoopPosition, list[dict[str, Any]]] | None:
+        if not self.folder.has_checkpoint():
+            return None
+        state, tensors = self.folder.load(self.warn)
+        self.model.load_state_dict(tensors["model"])
+        self._snapshots = dict(state.get("snapshots", {}))
+        return LoopPosition.from_dict(state["position"]), list(tensors.get("optimizers", []))
+
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
+        self.folder.root.mkdir(parents=True, exist_ok=True)
+        self.folder.save({"position": position.to_dict(), "snapshots": self._snapshots},
+                         {"model": self.model.state_dict(), "optimizers": [optimizer.state_dict() for optimizer in optimizers]})
+
+    def keep(self, epoch: int) -> None:
+        self.folder.root.mkdir(parents=True, exist_ok=True)
+        name = f"snapshot-kept-{epoch}.pt"
+        self.folder.save_snapshot(name, {"model": self.model.state_dict()})
+        self._snapshots = {"kept": name}
+
+    def restore(self, epoch: int) -> None:
+        self.model.load_state_dict(self.folder.load_snapshot(self._snapshots["kept"])["model"])
+
+    def fail(self, message: str) -> NoReturn:
+        raise RunFailed(f"{message}; the last saved epoch is kept in {self.folder.root}: lower the learning rate "
+                        "(or fix the data) and run the command again to resume")

@@ -108,3 +108,45 @@ def test_finetune_runs_can_be_opened_and_independent_runs_say_where_their_models
     run(quick_config, quiet, "independent")
     with pytest.raises(UserError, match="task-K.pt"):
         open_run(tmp_path / "checkpoints" / "independent")
+
+
+def test_finetune_from_a_random_earlier_task_starts_from_that_tasks_backbone(quick_config, quiet, monkeypatch):
+    """The CPG paper's finetuning protocol: task 3 starts from the backbone task 1 or 2 left."""
+    import random
+
+    from cpg.algorithms.stages.finetune import FinetuneStage
+    from cpg.seeding import derive_seed
+
+    starts = {}
+    load = FinetuneStage._load_backbone
+
+    def spy(self, role):
+        load(self, role)
+        starts[self.task] = (role, {name: value.clone() for name, value in self.network.named_parameters()
+                                    if "heads" not in name})
+
+    monkeypatch.setattr(FinetuneStage, "_load_backbone", spy)
+    commits = weights_at_commits(monkeypatch)
+    results = run(quick_config, quiet, "finetune", finetune={"start_from": "random"})
+    assert [task["name"] for task in results["tasks"]] == ["synthetic_1", "synthetic_2", "synthetic_3"]
+    earlier = random.Random(derive_seed(0, "start_from", 3)).randrange(1, 3)
+    role, backbone = starts[3]
+    assert role == f"after_task_{earlier}"
+    shared = [name for name in backbone if name in commits[earlier - 1]]
+    assert shared
+    for name in shared:
+        assert torch.equal(backbone[name], commits[earlier - 1][name]), name
+
+
+def test_a_strategy_is_one_declaration(quick_config, quiet):
+    """PackNet with gradual pruning, declared and registered here, runs on the same machine."""
+    from cpg.algorithms.strategy import STRATEGIES, Pruning, Strategy, register
+    from cpg.nn import Reuse
+
+    if "packnet-gradual" not in STRATEGIES:
+        register(Strategy(name="packnet-gradual", summary="PackNet with gradual pruning", reuse=Reuse.ALL,
+                          goals=False, pruning=Pruning.GRADUAL))
+    results = run(quick_config, quiet, "packnet-gradual", prune={"targets": [0.3, 0.6], "epochs": 2})
+    assert [[step["target"] for step in task["prune"]] for task in results["tasks"]] == [[0.3, 0.6]] * 3
+    assert all(task["picked_share"] in (0.0, 1.0) for task in results["tasks"])
+    assert results["forgetting"] == [0.0, 0.0]

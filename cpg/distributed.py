@@ -45,6 +45,14 @@ class Distributed:
             dist.all_reduce(values, op=dist.ReduceOp.SUM)
         return values
 
+    def any(self, flag: bool) -> bool:
+        """Whether `flag` is true on some rank: a decision every rank then takes alike."""
+        if not self.enabled:
+            return flag
+        value = torch.tensor([int(flag)])
+        dist.all_reduce(value, op=dist.ReduceOp.MAX)
+        return bool(value.item())
+
     def broadcast(self, tensors: Iterable[Tensor]) -> None:
         """Overwrite `tensors` on every rank with rank 0's values."""
         if self.enabled:

@@ -213,7 +213,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     state.goals = compute_goals(config, benchmark, reporter, device, state, user_network)
     context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, saved, dist)
     if saved is None:
-        context.save(network, {})  # the first version
+        context.save(network)  # the first version
     elif notes:  # the same network and optimizer states, with the changes recorded in the state
         context.write({key: value for key, value in saved.items() if key not in ("kind", "format", "version")})
     machine = machine_for(strategy, context)

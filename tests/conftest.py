@@ -16,6 +16,7 @@ QUICK: dict[str, Any] = {
     "max_width": 1.0,
     "batch_size": 16,
     "goal": {"value": 0.0},
+    "save_every_seconds": 0,
     "finetune": {"epochs": 3, "lr": 0.05, "lr_steps": {}, "mask_lr": 0.005, "mask_lr_steps": {}},
     "prune": {"targets": [0.5, 0.8], "epochs": 2, "ramp_epochs": 1, "update_every": 2},
     "retrain": {"epochs": 2, "patience": 2},

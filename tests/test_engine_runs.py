@@ -60,11 +60,11 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
     snapshots: list[list[torch.Tensor]] = []
     save_epoch = RunStore.save
 
-    def keep_logits(self, position, optimizers):
+    def keep_logits(self, position, optimizers, force):
         machine = self.machine
         if machine.task == 2 and machine.state.stage.value == "finetune":
             snapshots.append([pick.detach().clone() for pick in machine.network.picking_logits()])
-        save_epoch(self, position, optimizers)
+        save_epoch(self, position, optimizers, force)
 
     monkeypatch.setattr(RunStore, "save", keep_logits)
     network = TaskNetwork.build(model_factory("small_cnn", benchmark.input_shape))

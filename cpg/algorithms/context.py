@@ -1,6 +1,8 @@
 """What a strategy works with: config, data, run folder, reporter, network and state."""
 
+import copy
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -12,6 +14,7 @@ from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.distributed import Distributed
+from cpg.engine.cadence import Cadence
 from cpg.nn import TaskNetwork, layer_capacity
 from cpg.report import Reporter
 from cpg.report.results import build_results
@@ -36,38 +39,55 @@ class RunContext:
         self.state = state
         self.saved = saved  # what the version the run resumed from holds (network, optimizer states)
         self.dist = dist or Distributed()
+        self.cadence = Cadence(config.save_every_seconds)
         self._mark = time.perf_counter()
+        self._snapshots: dict[str, dict[str, Any]] = {}  # in memory: the snapshots the state refers to
+        self._written: set[str] = set()  # those of them already on disk
 
     def _tick(self) -> None:
         now = time.perf_counter()
         self.state.wall_seconds += now - self._mark
         self._mark = now
 
-    def save(self, network: nn.Module | None, optimizers: dict[str, Any]) -> None:
-        """Persist the position, records, network and optimizer state (one atomic version)."""
+    def save(self, network: nn.Module | None, optimizers: Sequence[torch.optim.Optimizer] = (),
+             force: bool = True) -> None:
+        """Persist the position, records, network and optimizer states as one atomic version:
+        now when `force`, else when the save cadence (`save_every_seconds`) says so."""
+        if not force and not self.dist.any(self.cadence.due()):
+            return
         tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
         if optimizers:
-            tensors["optimizers"] = optimizers
+            tensors["optimizers"] = {"list": [optimizer.state_dict() for optimizer in optimizers]}
         self.write(tensors)
 
     def write(self, tensors: dict[str, Any]) -> None:
-        """Persist the position and records with `tensors` (one atomic version)."""
+        """Persist the position and records with `tensors` (one atomic version), and the
+        snapshots the state refers to that are still in memory."""
         self._tick()
+        referenced = set(self.state.snapshots.values())
+        self._snapshots = {name: tensors for name, tensors in self._snapshots.items() if name in referenced}
         if self.dist.is_main:
+            for filename in self._snapshots.keys() - self._written:
+                self.folder.save_snapshot(filename, {"network": self._snapshots[filename]})
             self.folder.save(self.state.to_dict(), tensors)
+        self._written = set(self._snapshots)
         self.dist.barrier()
+        self.cadence.mark()
 
     def save_snapshot(self, role: str, network: TaskNetwork) -> None:
-        """Keep the network as it is now under `role` (a file named the same on every rank)."""
+        """Keep the network as it is now under `role`: a copy in memory, written with the next
+        save that refers to it (a file named the same on every rank)."""
         self.state.snapshot_count += 1
         filename = f"snapshot-{role}-{self.state.snapshot_count}.pt"
-        if self.dist.is_main:
-            self.folder.save_snapshot(filename, {"network": network.state_dict()})
-        self.dist.barrier()
+        self._snapshots[filename] = {key: value.detach().to("cpu", copy=True) if isinstance(value, torch.Tensor)
+                                     else copy.deepcopy(value) for key, value in network.state_dict().items()}
         self.state.snapshots[role] = filename
 
     def load_snapshot(self, role: str) -> dict[str, Any]:
-        return self.folder.load_snapshot(self.state.snapshots[role])["network"]
+        filename = self.state.snapshots[role]
+        if filename in self._snapshots:
+            return self._snapshots[filename]
+        return self.folder.load_snapshot(filename)["network"]
 
     def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
         """A network built from scratch and loaded with a saved state (any width)."""

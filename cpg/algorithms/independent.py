@@ -96,9 +96,9 @@ class TaskStore:
         self.model.load_state_dict(saved["network"])
         return self.machine.state.loop, saved.get("optimizers", {}).get("list", [])
 
-    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer], force: bool) -> None:
         self.machine.state.loop = position
-        self.machine.context.save(self.model, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+        self.machine.context.save(self.model, optimizers, force=force)
 
     def keep(self, epoch: int) -> None:
         raise RuntimeError("independent training keeps its last epoch")
@@ -149,7 +149,7 @@ class Independent:
             else:
                 self.state.task += 1
             self.state.loop = LoopPosition()
-            context.save(None, {})
+            context.save(None)
         return self.state
 
     def summary(self) -> dict[str, Any]:

@@ -64,7 +64,7 @@ class MachineBase:
                 self.roll_back(f"{stage.value}: {error}")
             if stage is not Stage.COMMIT:  # COMMIT counts its own time before recording the task
                 self._count_time(stage)
-            self._enter(next_stage)
+            self._enter(next_stage, force=stage is Stage.COMMIT)
         return self.state
 
     def roll_back(self, failure: str) -> NoReturn:
@@ -91,11 +91,12 @@ class MachineBase:
         seconds[stage.value] = seconds.get(stage.value, 0.0) + now - self._clock
         self._clock = now
 
-    def _enter(self, stage: Stage) -> None:
+    def _enter(self, stage: Stage, force: bool) -> None:
+        """Move to `stage`; saved at once after a commit, else on the save cadence."""
         self.state.stage = stage
         self.state.loop = type(self.state.loop)()
         self._optimizer_state = None
-        self.context.save(self.network, {})
+        self.context.save(self.network, force=force)
 
     # the task ------------------------------------------------------------------------------
 

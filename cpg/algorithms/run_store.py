@@ -24,9 +24,9 @@ class RunStore:
     def resume(self) -> tuple[LoopPosition, list[dict[str, Any]]]:
         return self.machine.state.loop, self.machine.take_optimizer_state()
 
-    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer], force: bool) -> None:
         self.machine.state.loop = position
-        self.machine.context.save(self.machine.network, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+        self.machine.context.save(self.machine.network, optimizers, force=force)
 
     def keep(self, epoch: int) -> None:
         if epoch:

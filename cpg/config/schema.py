@@ -74,6 +74,7 @@ class RunConfig:
     eval_cache_tasks: int = 4
     num_workers: int | None = None  # loader processes for file-based data; None: 4 on CUDA, 0 on the CPU
     amp: bool = False  # train under autocast: bfloat16 on the CPU, float16 with loss scaling on CUDA
+    save_every_seconds: float = 60.0  # write the run at most this often (0: after every epoch); always after a commit
     init: str | None = None  # state_dict of the plain model (width 1.0) that task 1 starts from (--init)
     goal: GoalConfig = field(default_factory=GoalConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)

@@ -21,6 +21,7 @@ def validate(config: RunConfig) -> None:
     _require(config.momentum >= 0, "momentum", "must not be negative")
     _require(config.weight_decay >= 0, "weight_decay", "must not be negative")
     _require(config.eval_cache_tasks >= 0, "eval_cache_tasks", "must not be negative")
+    _require(config.save_every_seconds >= 0, "save_every_seconds", "must not be negative")
     _require(config.num_workers is None or config.num_workers >= 0, "num_workers", "must not be negative")
     _require(config.init is None or config.strategy != "independent", "init",
              "the independent strategy trains every task from scratch; it takes no initial weights")

@@ -2,8 +2,10 @@
 
 Epoch after epoch: set the epoch's learning rates, draw its seeded batches, train, check that
 no weight became NaN or infinite, evaluate on the selection split, decide whether the epoch is
-kept, report, and save the position. A loop stopped at any moment and started again on the same
-store resumes after its last saved epoch and ends exactly as an uninterrupted one.
+kept, report, and hand the position to the store, which saves it on its cadence
+(cpg/engine/cadence.py), or at once when a stop was asked for (cpg/engine/stop.py). A loop
+stopped at any moment and started again on the same store resumes after its last saved epoch
+and ends exactly as an uninterrupted one.
 
 The kept epoch, one rule for every loop: an epoch replaces the kept one only when its score is
 higher; on a tie the earlier epoch stays. The starting weights may compete as epoch 0
@@ -24,6 +26,7 @@ from torch import Tensor, nn
 
 from cpg.distributed import Distributed
 from cpg.engine.epoch import EpochStats, LossFn, NonFiniteError, check_finite, train_epoch
+from cpg.engine.stop import STOP, StopRequested
 
 Score = tuple[float, ...]
 Schedule = Callable[[float, int], float]
@@ -88,8 +91,9 @@ class LoopStore(Protocol):
     def resume(self) -> tuple[LoopPosition, list[dict[str, Any]]] | None:
         """The position and optimizer states a stopped loop left, its weights loaded; None: start."""
 
-    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
-        """Persist the position, the weights and the optimizer states (one atomic version)."""
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer], force: bool) -> None:
+        """Persist the position, the weights and the optimizer states (one atomic version) when
+        the store's save cadence says so, or now when `force`."""
 
     def keep(self, epoch: int) -> None:
         """The weights as they are now are those of `epoch` (0: the start): keep them."""
@@ -111,7 +115,7 @@ class MemoryStore:
     def resume(self) -> None:
         return None
 
-    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer], force: bool) -> None:
         pass
 
     def keep(self, epoch: int) -> None:
@@ -210,7 +214,10 @@ class EpochLoop:
             self.report.epoch(self.report_offset + epoch, values)
         position.history.append(values)
         position.epoch = epoch + 1
-        self.store.save(position, self.optimizers)
+        stopping = self.dist.any(STOP.requested)
+        self.store.save(position, self.optimizers, force=stopping)
+        if stopping:
+            raise StopRequested(f"stopped after epoch {epoch + 1}, which is saved")
 
     def _set_rates(self, epoch: int) -> list[torch.optim.Optimizer]:
         for optimizer, schedule, bases in zip(self.optimizers, self.schedules, self._bases):

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from cpg.checkpoint import RunFolder
+from cpg.engine.cadence import Cadence
 from cpg.engine.loop import LoopPosition
 from cpg.errors import RunFailed
 
@@ -26,20 +27,23 @@ from cpg.errors import RunFailed
 class WorkFolder:
     """The work folder of one command; `store(name, model)` gives a loop its own part of it."""
 
-    def __init__(self, root: str | Path, warn: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(self, root: str | Path, save_every_seconds: float = 60.0,
+                 warn: Callable[[str], None] = lambda message: None) -> None:
         self.root = Path(root)
+        self.save_every_seconds = save_every_seconds
         self.warn = warn
 
     @classmethod
     def for_command(cls, command: str, identity: Mapping[str, Any], checkpoint_dir: str | Path = "checkpoints",
+                    save_every_seconds: float = 60.0,
                     warn: Callable[[str], None] = lambda message: None) -> "WorkFolder":
         """The folder of `command` run with `identity` (settings and inputs, JSON-serialisable)."""
         text = json.dumps({"command": command, **identity}, sort_keys=True, default=str)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        return cls(Path(checkpoint_dir) / "work" / f"{command}-{digest}", warn)
+        return cls(Path(checkpoint_dir) / "work" / f"{command}-{digest}", save_every_seconds, warn)
 
     def store(self, name: str, model: nn.Module) -> "FolderStore":
-        return FolderStore(RunFolder(self.root / name), model, self.warn)
+        return FolderStore(RunFolder(self.root / name), model, Cadence(self.save_every_seconds), self.warn)
 
     @property
     def started(self) -> bool:
@@ -51,14 +55,17 @@ class WorkFolder:
 
 
 class FolderStore:
-    """A `LoopStore` in a folder: after every epoch the model's weights, the optimizer states
-    and the loop's position (one atomic version); the kept epoch's weights as a snapshot."""
+    """A `LoopStore` in a folder: on its cadence the model's weights, the optimizer states and
+    the loop's position (one atomic version); the kept epoch's weights as a snapshot, held in
+    memory and written with the next save."""
 
-    def __init__(self, folder: RunFolder, model: nn.Module, warn: Callable[[str], None]) -> None:
+    def __init__(self, folder: RunFolder, model: nn.Module, cadence: Cadence, warn: Callable[[str], None]) -> None:
         self.folder = folder
         self.model = model
+        self.cadence = cadence
         self.warn = warn
         self._snapshots: dict[str, str] = {}
+        self._kept: dict[str, Any] | None = None  # the kept weights, until written
 
     def resume(self) -> tuple[LoopPosition, list[dict[str, Any]]] | None:
         if not self.folder.has_checkpoint():
@@ -68,19 +75,24 @@ class FolderStore:
         self._snapshots = dict(state.get("snapshots", {}))
         return LoopPosition.from_dict(state["position"]), list(tensors.get("optimizers", []))
 
-    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer]) -> None:
+    def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer], force: bool) -> None:
+        if not force and not self.cadence.due():
+            return
         self.folder.root.mkdir(parents=True, exist_ok=True)
+        if self._kept is not None:
+            self.folder.save_snapshot(self._snapshots["kept"], {"model": self._kept})
+            self._kept = None
         self.folder.save({"position": position.to_dict(), "snapshots": self._snapshots},
                          {"model": self.model.state_dict(), "optimizers": [optimizer.state_dict() for optimizer in optimizers]})
+        self.cadence.mark()
 
     def keep(self, epoch: int) -> None:
-        self.folder.root.mkdir(parents=True, exist_ok=True)
-        name = f"snapshot-kept-{epoch}.pt"
-        self.folder.save_snapshot(name, {"model": self.model.state_dict()})
-        self._snapshots = {"kept": name}
+        self._snapshots = {"kept": f"snapshot-kept-{epoch}.pt"}
+        self._kept = {key: value.detach().to("cpu", copy=True) for key, value in self.model.state_dict().items()}
 
     def restore(self, epoch: int) -> None:
-        self.model.load_state_dict(self.folder.load_snapshot(self._snapshots["kept"])["model"])
+        kept = self._kept if self._kept is not None else self.folder.load_snapshot(self._snapshots["kept"])["model"]
+        self.model.load_state_dict(kept)
 
     def fail(self, message: str) -> NoReturn:
         raise RunFailed(f"{message}; the last saved epoch is kept in {self.folder.root}: lower the learning rate "

@@ -80,7 +80,7 @@ class PruneStage(MachineBase):
                 self.snapshot("candidate")
             self.state.prune_index = index + 1
             self.state.loop = LoopPosition()
-            self.context.save(self.network, {"list": [optimizer.state_dict() for optimizer in optimizers]})
+            self.context.save(self.network, optimizers, force=False)
             if self.strategy.goals and not record.passed_gate:
                 break
         return Stage.CHOOSE

@@ -7,13 +7,6 @@ from rich.console import Console
 from cpg.report.compare import comparison_markdown, comparison_rows, comparison_table
 
 
-def add_compare(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("compare", help="compare runs of the same benchmark")
-    parser.add_argument("runs", nargs="+", help="run folders (or their results.json)")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.set_defaults(handler=compare)
-
-
 def compare(args: argparse.Namespace) -> int:
     benchmark, rows = comparison_rows(args.runs)
     if args.markdown:

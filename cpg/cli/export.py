@@ -9,26 +9,12 @@ from rich.table import Table
 
 from cpg.errors import UserError
 from cpg.evaluation import check_data, task_batches
-from cpg.export.task import FORMATS, check_logits, export_task, load_model, save_model
+from cpg.export.task import check_logits, export_task, load_model, save_model
 from cpg.report import ConsoleReport
 from cpg.runner import load_benchmark
 from cpg.runs import open_run
 
 LOADING = {"export": "torch.export.load(FILE).module()", "torchscript": "torch.jit.load(FILE)"}
-
-
-def add_export(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("export", help="save one task as a standalone model that loads without cpg")
-    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
-    parser.add_argument("--task", type=int, required=True, metavar="K", help="the committed task to export")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="file to write (a .pt2 file for --format export)")
-    parser.add_argument("--format", choices=FORMATS, default="export",
-                        help="torch.export program (default) or TorchScript (deprecated by PyTorch)")
-    parser.add_argument("--fuse-bn", action="store_true", help="fold BatchNorm into the convolution before it")
-    parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -67,6 +67,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"cpg: error: {failure}", file=sys.stderr)
         return 3
-    except KeyboardInterrupt:
-        print("cpg: interrupted; resume with `cpg resume <run folder>`", file=sys.stderr)
+    except KeyboardInterrupt as interruption:
+        print(f"cpg: interrupted; {interruption}" if str(interruption) else "cpg: interrupted", file=sys.stderr)
         return 130

@@ -3,25 +3,21 @@
 import argparse
 from pathlib import Path
 
+from cpg.cli.launch import launch_processes
 from cpg.cli.parser import overrides
 from cpg.cli.pipelines import resolve_config
-from cpg.config import build_config, read_yaml
-from cpg.errors import UserError
-from cpg.report import ConsoleReport
-from cpg.cli.launch import launch_processes
+from cpg.config import RunConfig, build_config, read_yaml
 from cpg.distributed import is_main_process
-from cpg.runner import check_names, execute
+from cpg.errors import Interrupted, UserError
+from cpg.report import ConsoleReport
+from cpg.runner import check_names, execute, run_name
 
 
 def run(args: argparse.Namespace) -> int:
     config = resolve_config(args.config, args.tasks, overrides(args))
     if args.nproc is not None and args.nproc > 1:
         check_names(config)
-        return launch_processes(args.nproc, args.argv)
-    results = execute(config, restart=args.restart, console=ConsoleReport(quiet=args.quiet))
-    if is_main_process():
-        ConsoleReport().summary(results)
-    return 0
+    return _learn(config, args, restart=args.restart)
 
 
 def resume(args: argparse.Namespace) -> int:
@@ -35,9 +31,24 @@ def resume(args: argparse.Namespace) -> int:
     layers.append(("command line", {"checkpoint_dir": str(folder.parent), "name": folder.name}))
     if args.device:
         layers.append(("command line", {"device": args.device}))
-    if args.nproc is not None and args.nproc > 1:
-        return launch_processes(args.nproc, args.argv)
-    results = execute(build_config(*layers), console=ConsoleReport(quiet=args.quiet))
+    return _learn(build_config(*layers), args)
+
+
+def _learn(config: RunConfig, args: argparse.Namespace, restart: bool = False) -> int:
+    """Run or resume `config` (in `args.nproc` processes when asked), then say where it went."""
+    folder = Path(config.checkpoint_dir) / run_name(config)
+    try:
+        if args.nproc is not None and args.nproc > 1:
+            return launch_processes(args.nproc, args.argv)  # its first process reports
+        results = execute(config, restart=restart, console=ConsoleReport(quiet=args.quiet))
+    except KeyboardInterrupt:
+        if (folder / "run.yaml").is_file():
+            raise Interrupted(f"every completed epoch is saved; continue with `cpg resume {folder}`") from None
+        raise Interrupted("nothing was saved yet; run the same command again") from None
     if is_main_process():
-        ConsoleReport().summary(results)
+        console = ConsoleReport()
+        console.summary(results)
+        logs = Path(config.log_dir) / run_name(config)
+        console.console.print(f"run folder: {folder}   TensorBoard: tensorboard --logdir {logs}", highlight=False,
+                              soft_wrap=True)
     return 0

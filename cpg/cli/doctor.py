@@ -1,6 +1,7 @@
 """`cpg doctor diagnose` and `cpg doctor treat`: Model Doctor on a classifier from `cpg train`."""
 
 import argparse
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -63,20 +64,26 @@ def run_treat(args: argparse.Namespace) -> int:
     data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on,
                     settings.balanced_sampling)
     model = classifier.model.to(device)
-    before = {split: evaluate(model, data.eval_batches(split), device).accuracy for split in ("val", "test")}
+    untreated = copy.deepcopy(model.state_dict())
+    test_before = evaluate(model, data.eval_batches("test"), device).accuracy
     console = ConsoleReport(quiet=args.quiet)
     torch.manual_seed(derive_seed(config.seed, "doctor"))
     with Reporter(console).stage(1, f"{task.name} · doctor ({diagnosis.layer}, α {settings.alpha:g})", "doctor",
                                  settings.epochs) as report:
         result = treat_classifier(model, diagnosis, data, settings, device, config.momentum, config.weight_decay,
                                   report)
-    after = evaluate(model, data.eval_batches("test"), device).accuracy
+    test_after = evaluate(model, data.eval_batches("test"), device).accuracy
+    kept = result.best_accuracy > result.start_accuracy
+    if not kept:
+        model.load_state_dict(untreated)
     output = Path(args.output) if args.output else _beside(args.classifier, "-treated.pt")
     save_classifier(output, dataclasses.replace(classifier, model=model.cpu()))
     save_diagnosis(output.with_name(f"{output.stem}-diagnosis.pt"), diagnosis, task.classes)
+    verdict = "wrote the treated classifier" if kept else \
+        f"not better on {config.select_on}: kept the untreated classifier, wrote it"
     console.console.print(
-        f"{task.name}: val {before['val'] * 100:.2f}% -> {result.best_accuracy * 100:.2f}% "
-        f"(epoch {result.best_epoch}), test {before['test'] * 100:.2f}% -> {after * 100:.2f}%  -> {output}"
+        f"{task.name}: {config.select_on} {result.start_accuracy * 100:.2f}% -> {result.best_accuracy * 100:.2f}% "
+        f"(epoch {result.best_epoch}), test {test_before * 100:.2f}% -> {test_after * 100:.2f}%; {verdict} -> {output}"
     )
     return 0
 

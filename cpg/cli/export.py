@@ -7,14 +7,18 @@ from pathlib import Path
 
 from rich.table import Table
 
+from cpg.data.preprocessing import raw_batches, task_preprocessing
 from cpg.errors import UserError
 from cpg.evaluation import check_data, task_batches
+from cpg.export.normalise import taking_raw_images
 from cpg.export.task import check_logits, export_task, load_model, save_model
 from cpg.report import ConsoleReport
 from cpg.runner import load_benchmark
 from cpg.runs import open_run
 
 LOADING = {"export": "torch.export.load(FILE).module()", "torchscript": "torch.jit.load(FILE)"}
+INPUT_FILE = "cpg-input.json"
+"""The file stored beside the model that describes its input (the report's "input")."""
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -26,14 +30,20 @@ def run_export(args: argparse.Namespace) -> int:
     config = run.config if args.data_root is None else dataclasses.replace(run.config, data_root=args.data_root)
     benchmark = load_benchmark(dataclasses.replace(config, download=False))
     check_data(run, benchmark, [args.task])
+    task = benchmark.tasks[args.task - 1]
+    preprocessing = task_preprocessing(task)
     exported = export_task(run.network, args.task, run.input_shape, args.fuse_bn)
-    save_model(exported.model, exported.example, output, args.format)
+    model = taking_raw_images(exported.model, preprocessing)
+    save_model(model, exported.example, output, args.format, {INPUT_FILE: json.dumps(preprocessing.to_dict())})
     run.network.use_task(args.task)
-    difference, images = check_logits(run.network, load_model(output, args.format),
-                                      task_batches(run, benchmark, args.task, "test"))
+    engine = taking_raw_images(run.network, preprocessing)
+    batches = (raw_batches(task.test, run.config.eval_batch_size) if preprocessing.normalised_in_program
+               else task_batches(run, benchmark, args.task, "test"))
+    difference, images = check_logits(engine, load_model(output, args.format), batches)
     report = {
         "task": args.task, "file": str(output), "format": args.format, "fuse_bn": args.fuse_bn,
         "width": run.network.task(args.task).width, "input_shape": list(run.input_shape),
+        "input": preprocessing.to_dict(), "input_description": preprocessing.describe(),
         "before": dataclasses.asdict(exported.task_width), "after": dataclasses.asdict(exported.exported),
         "test_images_checked": images, "max_logit_difference": difference, "load_with": LOADING[args.format],
     }
@@ -53,6 +63,7 @@ def _print(report: dict) -> None:
         table.add_row(label, f"{before:,}", f"{after:,}", f"{after / before:.3f}" if before else "–")
     console = ConsoleReport().console
     console.print(table)
+    console.print(f"input: {report['input_description']}", highlight=False)
     console.print(f"logits match the engine's on {report['test_images_checked']} test images "
                   f"(max difference {report['max_logit_difference']:.2e}); load with "
                   f"{report['load_with'].replace('FILE', repr(report['file']))}")

@@ -9,7 +9,6 @@ import torch
 
 from cpg import pruner
 from cpg.cli import main
-from cpg.evaluation import task_batches
 from cpg.export.task import export_task
 from cpg.models import model_factory
 from cpg.nn import Reuse, TaskNetwork

@@ -2,8 +2,7 @@
 
 import argparse
 
-from rich.console import Console
-
+from cpg.report import ConsoleReport
 from cpg.report.compare import comparison_markdown, comparison_rows, comparison_table
 
 
@@ -12,8 +11,5 @@ def compare(args: argparse.Namespace) -> int:
     if args.markdown:
         print(comparison_markdown(benchmark, rows))
     else:
-        console = Console()
-        if not console.is_terminal:
-            console.width = max(console.width, 200)
-        console.print(comparison_table(benchmark, rows))
+        ConsoleReport().console.print(comparison_table(benchmark, rows))
     return 0

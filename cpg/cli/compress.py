@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
+from rich.console import Group
 
 from cpg.algorithms.compress import compress
 from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run
@@ -18,6 +18,7 @@ from cpg.errors import UserError
 from cpg.export import save_standalone
 from cpg.export.task import check_logits, load_model
 from cpg.report import ConsoleReport, Reporter
+from cpg.report.tables import compact_table, titled
 
 FLAGS = ("metric", "mode", "ratio", "flops", "calibration_images", "epochs", "lr", "seed", "device", "data_root")
 
@@ -69,13 +70,11 @@ def _source(args: argparse.Namespace, config: CompressConfig) -> Source:
     return source_from_classifier(args.classifier, config)
 
 
-def _table(report: dict[str, Any]) -> Table:
+def _table(report: dict[str, Any]) -> Group:
     settings = report["settings"]
     target = (f"ratio {settings['ratio']:g}" if settings["ratio"] is not None else
               f"FLOPs {settings['flops']:g}" if settings["flops"] is not None else "per-layer ratios")
-    table = Table(title=f"{report['arch']} · {report['task']} · {settings['metric']} · {settings['mode']} · {target}")
-    for column in ("", "unpruned", "compressed", "compressed ÷ unpruned"):
-        table.add_column(column, justify="left" if not column else "right")
+    table = compact_table(("", "unpruned", "compressed", "compressed ÷ unpruned"), text_columns=("",))
     for key, label in (("parameters", "parameters"), ("flops", "FLOPs / image"), ("channels", "channels")):
         table.add_row(label, f"{report['before'][key]:,}", f"{report['after'][key]:,}", f"{report['ratio'][key]:.3f}")
     latency = report["latency_ms"]
@@ -87,7 +86,8 @@ def _table(report: dict[str, Any]) -> Table:
         table.add_row(f"accuracy ({split})", f"{before:.2f}%", f"{after:.2f}%", f"{after - before:+.2f} pt")
     table.add_row("accuracy (test), pruned, not fine-tuned", "", f"{accuracy['pruned']['test'] * 100:.2f}%", "")
     tuned = report["finetune"]
-    table.caption = (f"fine-tuned {tuned['epochs']} epochs, kept epoch {tuned['selected_epoch']} · BatchNorm folded in "
-                     f"both · {report['test_images_checked']} test images checked (max logit difference "
-                     f"{report['max_logit_difference']:.1e}) · {report['output']}")
-    return table
+    note = (f"fine-tuned {tuned['epochs']} epochs, kept epoch {tuned['selected_epoch']} · BatchNorm folded in both · "
+            f"{report['test_images_checked']} test images checked (max logit difference "
+            f"{report['max_logit_difference']:.1e}) · {report['output']}")
+    return titled(f"{report['arch']} · {report['task']} · {settings['metric']} · {settings['mode']} · {target}", table,
+                  note)

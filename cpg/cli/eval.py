@@ -4,11 +4,10 @@ import argparse
 import dataclasses
 import json
 
-from rich.table import Table
-
 from cpg.algorithms.task_data import resolve_device
 from cpg.evaluation import evaluate_tasks
 from cpg.report import ConsoleReport
+from cpg.report.tables import compact_table, titled
 from cpg.runner import load_benchmark
 from cpg.runs import open_run
 
@@ -28,12 +27,10 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title=f"{run.folder.root} · {args.split} split")
-    for column in ("task", "name", "accuracy %", "at commit %", "loss", "images"):
-        table.add_column(column, justify="left" if column == "name" else "right")
+    table = compact_table(("task", "name", "accuracy %", "at commit %", "loss", "images"), text_columns=("name",))
     for row in rows:
         at_commit = row["accuracy_at_commit"]
         table.add_row(str(row["task"]), row["name"], f"{row['accuracy'] * 100:.2f}",
                       "–" if at_commit is None else f"{at_commit * 100:.2f}", f"{row['loss']:.4f}", str(row["samples"]))
-    ConsoleReport().console.print(table)
+    ConsoleReport().console.print(titled(f"{run.folder.root} · {args.split} split", table))
     return 0

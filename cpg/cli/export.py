@@ -5,14 +5,13 @@ import dataclasses
 import json
 from pathlib import Path
 
-from rich.table import Table
-
 from cpg.data.preprocessing import raw_batches, task_preprocessing
 from cpg.errors import UserError
 from cpg.evaluation import check_data, task_batches
 from cpg.export.normalise import taking_raw_images
 from cpg.export.task import check_logits, export_task, load_model, save_model
 from cpg.report import ConsoleReport
+from cpg.report.tables import compact_table, titled
 from cpg.runner import load_benchmark
 from cpg.runs import open_run
 
@@ -55,14 +54,12 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _print(report: dict) -> None:
-    table = Table(title=f"task {report['task']} at width {report['width']:g} → {report['file']}")
-    for column in ("", "task width", "exported", "ratio"):
-        table.add_column(column, justify="left" if not column else "right")
+    table = compact_table(("", "task width", "exported", "ratio"), text_columns=("",))
     for key, label in (("parameters", "parameters"), ("flops", "FLOPs per image"), ("channels", "hidden channels")):
         before, after = report["before"][key], report["after"][key]
         table.add_row(label, f"{before:,}", f"{after:,}", f"{after / before:.3f}" if before else "–")
     console = ConsoleReport().console
-    console.print(table)
+    console.print(titled(f"task {report['task']} at width {report['width']:g} → {report['file']}", table))
     console.print(f"input: {report['input_description']}", highlight=False)
     console.print(f"logits match the engine's on {report['test_images_checked']} test images "
                   f"(max difference {report['max_logit_difference']:.2e}); load with "

@@ -49,6 +49,6 @@ def _learn(config: RunConfig, args: argparse.Namespace, restart: bool = False) -
         console = ConsoleReport()
         console.summary(results)
         logs = Path(config.log_dir) / run_name(config)
-        console.console.print(f"run folder: {folder}   TensorBoard: tensorboard --logdir {logs}", highlight=False,
+        console.console.print(f"run folder: {folder}\nTensorBoard: tensorboard --logdir {logs}", highlight=False,
                               soft_wrap=True)
     return 0

@@ -6,11 +6,12 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from rich.table import Table
+from rich.console import Group
 
 from cpg.checkpoint import RunFolder
 from cpg.errors import UserError
 from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
+from cpg.report.tables import compact_table, titled
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,16 @@ def _task_headers(rows: list[RunRow]) -> list[str]:
     return [f"t{task}" for task in range(1, max(len(row.accuracies) for row in rows) + 1)]
 
 
-def comparison_table(benchmark: str, rows: list[RunRow]) -> Table:
-    table = Table(title=f"{benchmark}: {compared_after(rows)}")
-    for header in (*HEADERS, *_task_headers(rows)):
-        table.add_column(header, justify="left" if header in ("run", "strategy") else "right")
+def comparison_table(benchmark: str, rows: list[RunRow]) -> Group:
+    """The summary numbers, then the accuracy per task: two tables, so that each fits a narrow
+    terminal where one wide table would not."""
+    summary = compact_table(HEADERS, text_columns=("run", "strategy"))
+    per_task = compact_table(("run", *_task_headers(rows)), text_columns=("run",))
     for row in rows:
-        table.add_row(*_cells(row))
-    return table
+        cells = _cells(row)
+        summary.add_row(*cells[:len(HEADERS)])
+        per_task.add_row(cells[0], *cells[len(HEADERS):])
+    return Group(titled(f"{benchmark} (%)", summary), titled(f"{benchmark}: {compared_after(rows)}", per_task))
 
 
 def comparison_markdown(benchmark: str, rows: list[RunRow]) -> str:

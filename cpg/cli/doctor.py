@@ -79,8 +79,8 @@ def run_treat(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else _beside(args.classifier, "-treated.pt")
     save_classifier(output, dataclasses.replace(classifier, model=model.cpu()))
     save_diagnosis(output.with_name(f"{output.stem}-diagnosis.pt"), diagnosis, task.classes)
-    verdict = "wrote the treated classifier" if kept else \
-        f"not better on {config.select_on}: kept the untreated classifier, wrote it"
+    verdict = ("wrote the treated classifier" if kept else
+               f"no treated epoch beat it on {config.select_on}: kept the untreated classifier")
     console.console.print(
         f"{task.name}: {config.select_on} {result.start_accuracy * 100:.2f}% -> {result.best_accuracy * 100:.2f}% "
         f"(epoch {result.best_epoch}), test {test_before * 100:.2f}% -> {test_after * 100:.2f}%; {verdict} -> {output}"

@@ -180,7 +180,7 @@ class RunFolder:
                 problems.append(str(error))
                 continue
             for problem in problems:
-                warn(f"skipped a damaged checkpoint, resuming from version {version}: {problem}")
+                warn(f"skipped a damaged checkpoint, using version {version}: {problem}")
             self._checksums.update(state.get("checksums", {}))
             return state, tensors
         if problems:

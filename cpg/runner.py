@@ -1,6 +1,7 @@
 """Starting and resuming a run: folder, data, goals, network, strategy, results."""
 
 import copy
+import json
 import shutil
 from functools import partial
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 import torch
 import yaml
 
-from cpg.algorithms import STRATEGIES, RunState, machine_for
+from cpg.algorithms import STRATEGIES, RunState, Stage, machine_for
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.independent import single_task_network, train_task_alone
 from cpg.algorithms.task_data import resolve_device
@@ -145,6 +146,12 @@ def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, net
         folder = RunFolder(Path(config.checkpoint_dir) / name)
         resuming = folder.has_checkpoint() and not restart
         notes = check_resumable(saved_config(folder), config) if resuming else []
+        finished = _finished_results(folder) if resuming and not notes else None
+        if finished is not None:
+            if dist.is_main:
+                (console or ConsoleReport()).message(f"{folder.root} has finished every task; its results "
+                                                     "(--restart starts it over)")
+            return finished
         benchmark = benchmark or load_benchmark(config)
         if dist.is_main:
             if restart and folder.root.exists():
@@ -162,6 +169,16 @@ def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, net
             reporter.close()
     finally:
         dist.close()
+
+
+def _finished_results(folder: RunFolder) -> dict[str, Any] | None:
+    """results.json of a run whose newest version is whole and past its last task, else None
+    (a damaged version is left to the loading that resumes, which reports it)."""
+    skipped: list[str] = []
+    state, _ = folder.load(skipped.append)
+    if skipped or state.get("stage") != Stage.DONE.value or not folder.results_path.is_file():
+        return None
+    return json.loads(folder.results_path.read_text())
 
 
 def _load_latest(folder: RunFolder, template: TaskNetwork | None, config: RunConfig,

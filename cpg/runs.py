@@ -13,6 +13,7 @@ from cpg.config import RunConfig, build_config, read_yaml
 from cpg.errors import UserError
 from cpg.models import model_factory
 from cpg.nn import TaskNetwork
+from cpg.report import ConsoleReport
 
 
 @dataclass
@@ -31,9 +32,11 @@ class Run:
             raise UserError(f"task {task}: the run has committed tasks {self.network.committed_tasks or 'none'}")
 
 
-def open_run(path: str | Path, device: str | torch.device = "cpu",
-             warn: Callable[[str], None] = lambda message: None) -> Run:
-    """Load the latest consistent checkpoint of a run folder (weights only, no code runs)."""
+def open_run(path: str | Path, device: str | torch.device = "cpu", warn: Callable[[str], None] | None = None) -> Run:
+    """Load the latest consistent checkpoint of a run folder (weights only, no code runs). A
+    damaged newer version is skipped with a warning naming it and the version used (on stderr
+    unless `warn` is given)."""
+    warn = warn or ConsoleReport().warning
     folder = RunFolder(path)
     if not folder.config_path.is_file():
         raise UserError(f"{folder.root}: not a run folder (no run.yaml)")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 from PIL import Image
 
 from cpg.algorithms.doctor import load_diagnosis
@@ -49,6 +50,17 @@ def test_treat_writes_a_classifier_that_loads(classifier, tmp_path, capsys):
     assert treated.classes == digits_task().classes and treated.dataset == "digits-10:1"
     assert load_diagnosis(tmp_path / "treated-diagnosis.pt")[0].layer == "features.7"
     assert "test" in capsys.readouterr().out
+
+
+def test_a_treatment_worse_than_the_untreated_classifier_is_not_kept(classifier, tmp_path, capsys):
+    output = tmp_path / "treated.pt"
+    argv = ["doctor", "treat", str(classifier), "--epochs", "1", "--lr", "5", "--images-per-class", "5",
+            "-o", str(output), "--quiet"]
+    assert main(argv) == 0
+    untreated = load_classifier(classifier).model.state_dict()
+    written = load_classifier(output).model.state_dict()
+    assert all(torch.equal(untreated[key], written[key]) for key in untreated)
+    assert "kept the untreated classifier" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

@@ -1,6 +1,7 @@
 """`cpg eval`: one load of the checkpoint, tasks switched in place, the numbers of commit time."""
 
 import json
+import shutil
 from collections import Counter
 
 import pytest
@@ -60,3 +61,17 @@ def test_any_order_gives_the_same_numbers_without_reloading(finished, monkeypatc
     assert run.network is network and not loads
     layers = len(network.sharable_layers())
     assert sum(computed.values()) == 3 * layers and set(computed.values()) == {1}, "effective weights recomputed"
+
+
+def test_eval_of_a_run_whose_newest_model_file_is_damaged_names_it_and_the_version_used(finished, tmp_path, capsys):
+    run_dir, _ = finished
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    folder = cpg.checkpoint.RunFolder(copy)
+    newest = folder.versions()[-1]
+    damaged = folder.model_path(newest)
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    assert main(["eval", str(copy), "--task", "1", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["task"] == 1
+    assert str(damaged) in captured.err and f"version {newest - 1}" in captured.err

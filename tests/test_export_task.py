@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from cpg.cli import main
-from cpg.evaluation import task_batches
 from cpg.export.task import export_task
 from cpg.models import model_factory
 from cpg.nn import Reuse, TaskNetwork
@@ -38,7 +37,7 @@ def finished(tmp_path_factory):
     return committed_run(tmp_path_factory)
 
 
-def test_exported_task_loads_without_cpg_and_predicts_like_the_engine(finished, tmp_path, capsys):
+def test_exported_task_loads_without_cpg_takes_raw_images_and_predicts_like_the_engine(finished, tmp_path, capsys):
     run_dir, _ = finished
     task = 2
     program, script = tmp_path / "task2.pt2", tmp_path / "task2.ts"
@@ -47,17 +46,35 @@ def test_exported_task_loads_without_cpg_and_predicts_like_the_engine(finished, 
     assert report["test_images_checked"] > 0 and report["after"]["parameters"] <= report["before"]["parameters"]
     assert main(["export", str(run_dir), "--task", str(task), "-o", str(script), "--format", "torchscript"]) == 0
     run = open_run(run_dir)
-    images = torch.cat([inputs for inputs, _ in task_batches(run, load_benchmark(run.config), task, "test")])
-    torch.save(images, tmp_path / "images.pt")
+    test = load_benchmark(run.config).tasks[task - 1].test
+    torch.save(test.images.float(), tmp_path / "images.pt")  # raw: as the benchmark stores them
     completed = subprocess.run([sys.executable, "-c", WITHOUT_CPG, str(tmp_path / "images.pt"), str(program),
                                 str(script), str(tmp_path / "logits.pt")], cwd=tmp_path, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
     run.network.use_task(task)
     with torch.no_grad():
-        engine = run.network(images)
+        engine = run.network(test.__getitems__(range(len(test)))[0])
     for name, logits in torch.load(tmp_path / "logits.pt").items():
         torch.testing.assert_close(logits, engine, rtol=1e-4, atol=1e-5, msg=name)
         assert torch.equal(logits.argmax(1), engine.argmax(1)), name
+
+
+def test_export_says_what_input_the_program_takes(finished, tmp_path, capsys):
+    run_dir, _ = finished
+    program = tmp_path / "task1.pt2"
+    assert main(["export", str(run_dir), "--task", "1", "-o", str(program), "--json"]) == 0
+    described = json.loads(capsys.readouterr().out)["input"]
+    test = load_benchmark(open_run(run_dir).config).tasks[0].test
+    assert described["normalised_in_program"] is True and described["stored_as"] == "float32"
+    assert described["mean"] == pytest.approx(test.mean.tolist()) and described["std"] == pytest.approx(test.std.tolist())
+    assert described["unit_scale"] == 1.0 and described["shape"] == [1, 8, 8]
+    assert described["value_range"] == pytest.approx([test.images.min().item(), test.images.max().item()])
+    stored = {"cpg-input.json": ""}
+    torch.export.load(str(program), extra_files=stored)
+    assert json.loads(stored["cpg-input.json"]) == described
+    assert main(["export", str(run_dir), "--task", "1", "-o", str(program)]) == 0
+    console = capsys.readouterr().out
+    assert "input:" in console and "raw images" in console and f"{test.mean[0].item():.4g}" in console
 
 
 def network_leaving_channels_unused(unused: int) -> TaskNetwork:

@@ -5,20 +5,12 @@ from pathlib import Path
 
 from cpg.algorithms.independent import train_task_alone
 from cpg.algorithms.task_data import resolve_device
-from cpg.cli.parser import add_protocol_flags, overrides
+from cpg.cli.parser import overrides
 from cpg.cli.pipelines import resolve_config
 from cpg.config import scale_epochs
 from cpg.goals import goal_path, write_goals
 from cpg.report import ConsoleReport, Reporter
 from cpg.runner import check_names, load_benchmark
-
-
-def add_baseline(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("baseline", help="train one model per task and write its goal file")
-    add_protocol_flags(parser)
-    parser.add_argument("-o", "--output", help="goal file to write (default: baselines/<tasks>-<arch>.json)")
-    parser.add_argument("--quiet", action="store_true")
-    parser.set_defaults(handler=baseline)
 
 
 def baseline(args: argparse.Namespace) -> int:

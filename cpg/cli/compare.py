@@ -2,16 +2,8 @@
 
 import argparse
 
-from rich.console import Console
-
+from cpg.report import ConsoleReport
 from cpg.report.compare import comparison_markdown, comparison_rows, comparison_table
-
-
-def add_compare(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("compare", help="compare runs of the same benchmark")
-    parser.add_argument("runs", nargs="+", help="run folders (or their results.json)")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.set_defaults(handler=compare)
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -19,8 +11,5 @@ def compare(args: argparse.Namespace) -> int:
     if args.markdown:
         print(comparison_markdown(benchmark, rows))
     else:
-        console = Console()
-        if not console.is_terminal:
-            console.width = max(console.width, 200)
-        console.print(comparison_table(benchmark, rows))
+        ConsoleReport().console.print(comparison_table(benchmark, rows))
     return 0

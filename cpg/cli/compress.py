@@ -6,47 +6,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
+from rich.console import Group
 
 from cpg.algorithms.compress import compress
 from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run
 from cpg.algorithms.task_data import resolve_device
 from cpg.config import read_yaml
-from cpg.config.compress import MODES, CompressConfig, compress_config
+from cpg.config.compress import CompressConfig, compress_config
 from cpg.data import make_loader
 from cpg.errors import UserError
 from cpg.export import save_standalone
 from cpg.export.task import check_logits, load_model
-from cpg.metrics import METRICS
 from cpg.report import ConsoleReport, Reporter
+from cpg.report.tables import compact_table, titled
 
 FLAGS = ("metric", "mode", "ratio", "flops", "calibration_images", "epochs", "lr", "seed", "device", "data_root")
-
-
-def add_compress(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("compress", help="prune whole channels of a trained model, fine-tune it and save it "
-                                   "as a standalone model")
-    parser.add_argument("classifier", nargs="?", help="a classifier file from `cpg train` (or give --run and --task)")
-    parser.add_argument("--run", metavar="DIR", help="a CPG run folder, to compress one of its tasks")
-    parser.add_argument("--task", type=int, metavar="K", help="the committed task of --run to compress")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the compressed model (.pt2); load it "
-                        "with torch.export.load(FILE).module()")
-    parser.add_argument("--config", metavar="FILE", help="recipe YAML, e.g. pipelines/compress-digits-resnet20.yaml")
-    parser.add_argument("--metric", help=f"channel score: {', '.join(METRICS)} (default l1)")
-    parser.add_argument("--mode", help=f"how channels are chosen: {', '.join(MODES)} (default global)")
-    parser.add_argument("--ratio", type=float, help="share of the channels to remove, between 0 and 1")
-    parser.add_argument("--flops", type=float, help="or: share of the FLOPs to keep, between 0 and 1")
-    parser.add_argument("--layer-ratios", metavar="FILE", help="YAML mapping of layer names to the share of their "
-                        "channels to remove (mode ratios)")
-    parser.add_argument("--calibration-images", type=int, help="training images the taylor and doctor metrics read (256)")
-    parser.add_argument("--epochs", type=int, help="fine-tuning epochs after pruning (default 10; 0: none)")
-    parser.add_argument("--lr", type=float, help="initial fine-tuning learning rate, cosine-annealed (default 0.01)")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--device", help="device to score and fine-tune on (latency is measured on the CPU)")
-    parser.add_argument("--data-root", help="folder holding the datasets")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=run_compress)
 
 
 def run_compress(args: argparse.Namespace) -> int:
@@ -96,13 +70,11 @@ def _source(args: argparse.Namespace, config: CompressConfig) -> Source:
     return source_from_classifier(args.classifier, config)
 
 
-def _table(report: dict[str, Any]) -> Table:
+def _table(report: dict[str, Any]) -> Group:
     settings = report["settings"]
     target = (f"ratio {settings['ratio']:g}" if settings["ratio"] is not None else
               f"FLOPs {settings['flops']:g}" if settings["flops"] is not None else "per-layer ratios")
-    table = Table(title=f"{report['arch']} · {report['task']} · {settings['metric']} · {settings['mode']} · {target}")
-    for column in ("", "unpruned", "compressed", "compressed ÷ unpruned"):
-        table.add_column(column, justify="left" if not column else "right")
+    table = compact_table(("", "unpruned", "compressed", "compressed ÷ unpruned"), text_columns=("",))
     for key, label in (("parameters", "parameters"), ("flops", "FLOPs / image"), ("channels", "channels")):
         table.add_row(label, f"{report['before'][key]:,}", f"{report['after'][key]:,}", f"{report['ratio'][key]:.3f}")
     latency = report["latency_ms"]
@@ -114,7 +86,8 @@ def _table(report: dict[str, Any]) -> Table:
         table.add_row(f"accuracy ({split})", f"{before:.2f}%", f"{after:.2f}%", f"{after - before:+.2f} pt")
     table.add_row("accuracy (test), pruned, not fine-tuned", "", f"{accuracy['pruned']['test'] * 100:.2f}%", "")
     tuned = report["finetune"]
-    table.caption = (f"fine-tuned {tuned['epochs']} epochs, kept epoch {tuned['selected_epoch']} · BatchNorm folded in "
-                     f"both · {report['test_images_checked']} test images checked (max logit difference "
-                     f"{report['max_logit_difference']:.1e}) · {report['output']}")
-    return table
+    note = (f"fine-tuned {tuned['epochs']} epochs, kept epoch {tuned['selected_epoch']} · BatchNorm folded in both · "
+            f"{report['test_images_checked']} test images checked (max logit difference "
+            f"{report['max_logit_difference']:.1e}) · {report['output']}")
+    return titled(f"{report['arch']} · {report['task']} · {settings['metric']} · {settings['mode']} · {target}", table,
+                  note)

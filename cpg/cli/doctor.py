@@ -11,7 +11,7 @@ from cpg.algorithms.task_data import TaskData, resolve_device
 from cpg.classifier import Classifier, load_classifier, save_classifier
 from cpg.cli.pipelines import resolve_config
 from cpg.config import RunConfig
-from cpg.config.doctor import SIGNALS, DoctorConfig, check_doctor
+from cpg.config.doctor import DoctorConfig, check_doctor
 from cpg.data import Task
 from cpg.data.long_tail import OPTION as IMBALANCE
 from cpg.data.long_tail import split_long_tail_name
@@ -24,50 +24,6 @@ from cpg.seeding import derive_seed
 
 DIAGNOSIS_FLAGS = ("layer", "images_per_class", "signal", "threshold")
 TREATMENT_FLAGS = ("alpha", "epochs", "lr", "focal_gamma", "balanced_sampling")
-
-
-def add_doctor(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("doctor", help="Model Doctor: diagnose and treat a trained classifier")
-    actions = parser.add_subparsers(dest="doctor_command", required=True, parser_class=type(parser))
-    diagnose_parser = actions.add_parser("diagnose", help="find the channels each class relies on")
-    _data_flags(diagnose_parser)
-    _diagnosis_flags(diagnose_parser)
-    diagnose_parser.add_argument("-o", "--output", help="diagnosis file (default: <classifier>-diagnosis.pt)")
-    diagnose_parser.add_argument("--plot", nargs="?", const="", metavar="PNG",
-                                 help="also write a class × channel heatmap (default: <diagnosis>.png)")
-    diagnose_parser.set_defaults(handler=run_diagnose)
-    treat_parser = actions.add_parser("treat", help="fine-tune with the channel loss, keep the best epoch")
-    _data_flags(treat_parser)
-    _diagnosis_flags(treat_parser)
-    treat_parser.add_argument("--diagnosis", help="diagnosis file to treat with (default: diagnose first)")
-    treat_parser.add_argument("--alpha", type=float, help="weight of the channel loss (default 10)")
-    treat_parser.add_argument("--epochs", type=int, help="treatment epochs (default 20)")
-    treat_parser.add_argument("--lr", type=float, help="initial SGD learning rate, cosine-annealed (default 0.01)")
-    treat_parser.add_argument("--focal-gamma", type=float, help="focal loss instead of cross-entropy (γ > 0)")
-    treat_parser.add_argument("--balanced-sampling", action="store_true", default=None,
-                              help="class-balanced batches (long-tailed data)")
-    treat_parser.add_argument("-o", "--output", help="treated classifier (default: <classifier>-treated.pt)")
-    treat_parser.set_defaults(handler=run_treat)
-
-
-def _data_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("classifier", help="classifier file written by `cpg train`")
-    parser.add_argument("--dataset", help="benchmark of its training data (default: the one it was trained on)")
-    parser.add_argument("--task", type=int, help="task of the benchmark (1-based; default: the one it was trained on)")
-    parser.add_argument("--imbalance", type=float, help="long-tailed version of the benchmark with this ratio ρ")
-    parser.add_argument("--config", help="pipeline YAML for batch sizes, momentum and weight decay")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--device")
-    parser.add_argument("--data-root")
-    parser.add_argument("--quiet", action="store_true")
-
-
-def _diagnosis_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--layer", help="conv or linear layer by module name (default: the last conv)")
-    parser.add_argument("--images-per-class", type=int, help="most confident correct training images per class (50)")
-    parser.add_argument("--signal", choices=[signal.replace("_", "-") for signal in SIGNALS],
-                        help="relevance summed per channel (default gradient: ReLU of the class score's gradient)")
-    parser.add_argument("--threshold", type=float, help="normalised relevance a class's channel reaches (0.2)")
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
@@ -107,20 +63,23 @@ def run_treat(args: argparse.Namespace) -> int:
     data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on,
                     settings.balanced_sampling)
     model = classifier.model.to(device)
-    before = {split: evaluate(model, data.eval_batches(split), device).accuracy for split in ("val", "test")}
+    test_before = evaluate(model, data.eval_batches("test"), device).accuracy
     console = ConsoleReport(quiet=args.quiet)
     torch.manual_seed(derive_seed(config.seed, "doctor"))
     with Reporter(console).stage(1, f"{task.name} · doctor ({diagnosis.layer}, α {settings.alpha:g})", "doctor",
                                  settings.epochs) as report:
         result = treat_classifier(model, diagnosis, data, settings, device, config.momentum, config.weight_decay,
                                   report)
-    after = evaluate(model, data.eval_batches("test"), device).accuracy
+    test_after = evaluate(model, data.eval_batches("test"), device).accuracy
+    kept = result.best_epoch > 0  # else the treatment left the untreated weights in place
     output = Path(args.output) if args.output else _beside(args.classifier, "-treated.pt")
     save_classifier(output, dataclasses.replace(classifier, model=model.cpu()))
     save_diagnosis(output.with_name(f"{output.stem}-diagnosis.pt"), diagnosis, task.classes)
+    verdict = ("wrote the treated classifier" if kept else
+               f"no treated epoch beat it on {config.select_on}: kept the untreated classifier")
     console.console.print(
-        f"{task.name}: val {before['val'] * 100:.2f}% -> {result.best_accuracy * 100:.2f}% "
-        f"(epoch {result.best_epoch}), test {before['test'] * 100:.2f}% -> {after * 100:.2f}%  -> {output}"
+        f"{task.name}: {config.select_on} {result.start_accuracy * 100:.2f}% -> {result.best_accuracy * 100:.2f}% "
+        f"(epoch {result.best_epoch}), test {test_before * 100:.2f}% -> {test_after * 100:.2f}%; {verdict} -> {output}"
     )
     return 0
 

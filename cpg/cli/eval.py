@@ -4,24 +4,12 @@ import argparse
 import dataclasses
 import json
 
-from rich.table import Table
-
 from cpg.algorithms.task_data import resolve_device
-from cpg.evaluation import SPLITS, evaluate_tasks
+from cpg.evaluation import evaluate_tasks
 from cpg.report import ConsoleReport
+from cpg.report.tables import compact_table, titled
 from cpg.runner import load_benchmark
 from cpg.runs import open_run
-
-
-def add_eval(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("eval", help="evaluate committed tasks of a run (one load, no rebuilding)")
-    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
-    parser.add_argument("--task", type=int, nargs="+", metavar="K", help="tasks to evaluate, in this order (default: all)")
-    parser.add_argument("--split", choices=SPLITS, default="test", help="split to evaluate (default: test)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 … (default: cpu)")
-    parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.set_defaults(handler=run_eval)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -39,12 +27,10 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(title=f"{run.folder.root} · {args.split} split")
-    for column in ("task", "name", "accuracy %", "at commit %", "loss", "images"):
-        table.add_column(column, justify="left" if column == "name" else "right")
+    table = compact_table(("task", "name", "accuracy %", "at commit %", "loss", "images"), text_columns=("name",))
     for row in rows:
         at_commit = row["accuracy_at_commit"]
         table.add_row(str(row["task"]), row["name"], f"{row['accuracy'] * 100:.2f}",
                       "–" if at_commit is None else f"{at_commit * 100:.2f}", f"{row['loss']:.4f}", str(row["samples"]))
-    ConsoleReport().console.print(table)
+    ConsoleReport().console.print(titled(f"{run.folder.root} · {args.split} split", table))
     return 0

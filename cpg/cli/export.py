@@ -5,30 +5,19 @@ import dataclasses
 import json
 from pathlib import Path
 
-from rich.table import Table
-
+from cpg.data.preprocessing import raw_batches, task_preprocessing
 from cpg.errors import UserError
 from cpg.evaluation import check_data, task_batches
-from cpg.export.task import FORMATS, check_logits, export_task, load_model, save_model
+from cpg.export.normalise import taking_raw_images
+from cpg.export.task import check_logits, export_task, load_model, save_model
 from cpg.report import ConsoleReport
+from cpg.report.tables import compact_table, titled
 from cpg.runner import load_benchmark
 from cpg.runs import open_run
 
 LOADING = {"export": "torch.export.load(FILE).module()", "torchscript": "torch.jit.load(FILE)"}
-
-
-def add_export(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("export", help="save one task as a standalone model that loads without cpg")
-    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
-    parser.add_argument("--task", type=int, required=True, metavar="K", help="the committed task to export")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="file to write (a .pt2 file for --format export)")
-    parser.add_argument("--format", choices=FORMATS, default="export",
-                        help="torch.export program (default) or TorchScript (deprecated by PyTorch)")
-    parser.add_argument("--fuse-bn", action="store_true", help="fold BatchNorm into the convolution before it")
-    parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(handler=run_export)
+INPUT_FILE = "cpg-input.json"
+"""The file stored beside the model that describes its input (the report's "input")."""
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -40,14 +29,20 @@ def run_export(args: argparse.Namespace) -> int:
     config = run.config if args.data_root is None else dataclasses.replace(run.config, data_root=args.data_root)
     benchmark = load_benchmark(dataclasses.replace(config, download=False))
     check_data(run, benchmark, [args.task])
+    task = benchmark.tasks[args.task - 1]
+    preprocessing = task_preprocessing(task)
     exported = export_task(run.network, args.task, run.input_shape, args.fuse_bn)
-    save_model(exported.model, exported.example, output, args.format)
+    model = taking_raw_images(exported.model, preprocessing)
+    save_model(model, exported.example, output, args.format, {INPUT_FILE: json.dumps(preprocessing.to_dict())})
     run.network.use_task(args.task)
-    difference, images = check_logits(run.network, load_model(output, args.format),
-                                      task_batches(run, benchmark, args.task, "test"))
+    engine = taking_raw_images(run.network, preprocessing)
+    batches = (raw_batches(task.test, run.config.eval_batch_size) if preprocessing.normalised_in_program
+               else task_batches(run, benchmark, args.task, "test"))
+    difference, images = check_logits(engine, load_model(output, args.format), batches)
     report = {
         "task": args.task, "file": str(output), "format": args.format, "fuse_bn": args.fuse_bn,
         "width": run.network.task(args.task).width, "input_shape": list(run.input_shape),
+        "input": preprocessing.to_dict(), "input_description": preprocessing.describe(),
         "before": dataclasses.asdict(exported.task_width), "after": dataclasses.asdict(exported.exported),
         "test_images_checked": images, "max_logit_difference": difference, "load_with": LOADING[args.format],
     }
@@ -59,14 +54,13 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _print(report: dict) -> None:
-    table = Table(title=f"task {report['task']} at width {report['width']:g} → {report['file']}")
-    for column in ("", "task width", "exported", "ratio"):
-        table.add_column(column, justify="left" if not column else "right")
+    table = compact_table(("", "task width", "exported", "ratio"), text_columns=("",))
     for key, label in (("parameters", "parameters"), ("flops", "FLOPs per image"), ("channels", "hidden channels")):
         before, after = report["before"][key], report["after"][key]
         table.add_row(label, f"{before:,}", f"{after:,}", f"{after / before:.3f}" if before else "–")
     console = ConsoleReport().console
-    console.print(table)
+    console.print(titled(f"task {report['task']} at width {report['width']:g} → {report['file']}", table))
+    console.print(f"input: {report['input_description']}", highlight=False)
     console.print(f"logits match the engine's on {report['test_images_checked']} test images "
                   f"(max difference {report['max_logit_difference']:.2e}); load with "
                   f"{report['load_with'].replace('FILE', repr(report['file']))}")

@@ -4,6 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
+from cpg.cli.arguments.inspect import PLOTS
 from cpg.nn import layer_capacity
 from cpg.report import ConsoleReport
 from cpg.report.figures import accuracy_matrix_image, accuracy_sparsity_image, ownership_image
@@ -11,17 +12,6 @@ from cpg.report.inspection import inspection
 from cpg.report.inspection_tables import inspection_tables
 from cpg.report.png import save_png
 from cpg.runs import Run, open_run
-
-PLOTS = ("accuracy_matrix.png", "capacity.png", "accuracy_vs_sparsity.png")
-
-
-def add_inspect(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("inspect", help="show a run's tasks, accuracy matrix and capacity per layer")
-    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
-    parser.add_argument("--json", action="store_true", help="print the same as one JSON document")
-    parser.add_argument("--plot", metavar="DIR", help=f"also write {', '.join(PLOTS)} to DIR")
-    parser.set_defaults(handler=run_inspect)
-
 
 def run_inspect(args: argparse.Namespace) -> int:
     run = open_run(args.run)

@@ -8,7 +8,7 @@ optionally BatchNorm folded into the convolutions, saved so that torch alone loa
 """
 
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +60,13 @@ def _cost(model: nn.Module, example: Tensor) -> Cost:
     return Cost(sum(p.numel() for p in model.parameters()), count_flops(model, example) // len(example), channels)
 
 
-def save_model(model: nn.Module, example: Tensor, path: str | Path, format: str) -> Path:
+def save_model(model: nn.Module, example: Tensor, path: str | Path, format: str,
+               extra_files: Mapping[str, str] | None = None) -> Path:
     """Save as a `torch.export` program (`torch.export.load(path).module()`) or as TorchScript
-    (`torch.jit.load(path)`); either loads with torch alone."""
+    (`torch.jit.load(path)`), with `extra_files` (name: text) stored beside the model; either
+    loads with torch alone."""
     if format == "export":
-        return save_standalone(model, example, path)
+        return save_standalone(model, example, path, extra_files)
     if format != "torchscript":
         raise UserError(f"unknown export format {format!r}; choose one of: {', '.join(FORMATS)}")
     path = Path(path)
@@ -74,7 +76,7 @@ def save_model(model: nn.Module, example: Tensor, path: str | Path, format: str)
         traced = torch.jit.trace(model.eval(), example)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            torch.jit.save(traced, str(path))
+            torch.jit.save(traced, str(path), _extra_files=dict(extra_files or {}))
         except (OSError, RuntimeError) as error:
             raise UserError(f"cannot write {path}: {error}") from None
     return path

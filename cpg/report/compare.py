@@ -6,21 +6,30 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from rich.table import Table
+from rich.console import Group
 
+from cpg.checkpoint import RunFolder
 from cpg.errors import UserError
+from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
+from cpg.report.tables import compact_table, titled
 
 
 @dataclass(frozen=True)
 class RunRow:
     run: str
     strategy: str
-    average_accuracy: float
-    forgetting: float  # mean over tasks
+    tasks_done: int  # committed tasks
+    tasks_total: int | None  # tasks of the sequence (None: no run folder beside the results to say)
+    average_accuracy: float  # over the compared tasks, after the last of them
+    forgetting: float  # mean over the compared tasks but the last
     backward_transfer: float
     size: float  # relative to one network
     seconds: float
-    accuracies: list[float]  # final accuracy per task
+    accuracies: list[float]  # per compared task, after the last of them
+
+    @property
+    def finished(self) -> bool:
+        return self.tasks_total is None or self.tasks_done >= self.tasks_total
 
 
 def read_results(path: str | Path) -> tuple[str, dict[str, Any]]:
@@ -33,31 +42,62 @@ def read_results(path: str | Path) -> tuple[str, dict[str, Any]]:
         raise UserError(f"{file}: no readable results ({type(error).__name__}); is it a finished run?") from None
 
 
+def sequence_length(path: str | Path) -> int | None:
+    """The number of tasks of the run whose folder is `path` (or holds the results.json `path`),
+    from its newest readable state; None without one."""
+    path = Path(path)
+    folder = RunFolder(path if path.is_dir() else path.parent)
+    for version in reversed(folder.versions()):
+        try:
+            return len(json.loads(folder.state_path(version).read_text())["task_names"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
 def comparison_rows(paths: list[str | Path]) -> tuple[str, list[RunRow]]:
-    """The benchmark and one row per run; runs of different benchmarks are refused."""
+    """The benchmark and one row per run; runs of different benchmarks are refused. Every run is
+    measured after the same task: the last one all of them have committed."""
     loaded = [read_results(path) for path in paths]
     benchmarks = {results["benchmark"] for _, results in loaded}
     if len(benchmarks) > 1:
         raise UserError(f"cannot compare runs of different benchmarks: {', '.join(sorted(benchmarks))}")
-    rows = [RunRow(
-        run=name,
-        strategy=results["strategy"],
-        average_accuracy=results["average_accuracy"],
-        forgetting=fmean(results["forgetting"]) if results["forgetting"] else 0.0,  # tasks 1..T−1
-        backward_transfer=results["backward_transfer"],
-        size=results["model_size"]["relative_to_one_network"],
-        seconds=results["wall_time_seconds"],
-        accuracies=[task["final_accuracy"] for task in results["tasks"]],
-    ) for name, results in loaded]
+    common = min(len(results["accuracy_matrix"]) for _, results in loaded)
+    rows = []
+    for path, (name, results) in zip(paths, loaded):
+        matrix = [row[:common] for row in results["accuracy_matrix"][:common]]
+        forgotten = forgetting(matrix)  # tasks 1..T−1
+        rows.append(RunRow(
+            run=name,
+            strategy=results["strategy"],
+            tasks_done=len(results["accuracy_matrix"]),
+            tasks_total=sequence_length(path),
+            average_accuracy=average_accuracy(matrix),
+            forgetting=fmean(forgotten) if forgotten else 0.0,
+            backward_transfer=backward_transfer(matrix),
+            size=results["model_size"]["relative_to_one_network"],
+            seconds=results["wall_time_seconds"],
+            accuracies=final_accuracies(matrix),
+        ))
     return benchmarks.pop(), rows
 
 
-HEADERS = ("run", "strategy", "avg acc %", "forgetting %", "BWT %", "size ×", "time s")
+def compared_after(rows: list[RunRow]) -> str:
+    """What the accuracies of the rows are: final, or after the last task every run has committed."""
+    common = len(rows[0].accuracies)
+    if all(row.finished and row.tasks_done == common for row in rows):
+        return "final accuracy per task (%)"
+    return f"accuracy per task after task {common}, the last one every run has learned (%)"
+
+
+HEADERS = ("run", "strategy", "tasks", "avg acc %", "forgetting %", "BWT %", "size ×", "time s")
 
 
 def _cells(row: RunRow) -> list[str]:
-    return [row.run, row.strategy, f"{row.average_accuracy * 100:.2f}", f"{row.forgetting * 100:.2f}",
-            f"{row.backward_transfer * 100:+.2f}", f"{row.size:.2f}", f"{row.seconds:.0f}",
+    run = row.run if row.finished else f"{row.run} (unfinished)"
+    total = "?" if row.tasks_total is None else row.tasks_total
+    return [run, row.strategy, f"{row.tasks_done}/{total}", f"{row.average_accuracy * 100:.2f}",
+            f"{row.forgetting * 100:.2f}", f"{row.backward_transfer * 100:+.2f}", f"{row.size:.2f}", f"{row.seconds:.0f}",
             *(f"{accuracy * 100:.1f}" for accuracy in row.accuracies)]
 
 
@@ -65,18 +105,21 @@ def _task_headers(rows: list[RunRow]) -> list[str]:
     return [f"t{task}" for task in range(1, max(len(row.accuracies) for row in rows) + 1)]
 
 
-def comparison_table(benchmark: str, rows: list[RunRow]) -> Table:
-    table = Table(title=f"{benchmark}: final accuracy per task (%)")
-    for header in (*HEADERS, *_task_headers(rows)):
-        table.add_column(header, justify="left" if header in ("run", "strategy") else "right")
+def comparison_table(benchmark: str, rows: list[RunRow]) -> Group:
+    """The summary numbers, then the accuracy per task: two tables, so that each fits a narrow
+    terminal where one wide table would not."""
+    summary = compact_table(HEADERS, text_columns=("run", "strategy"))
+    per_task = compact_table(("run", *_task_headers(rows)), text_columns=("run",))
     for row in rows:
-        table.add_row(*_cells(row))
-    return table
+        cells = _cells(row)
+        summary.add_row(*cells[:len(HEADERS)])
+        per_task.add_row(cells[0], *cells[len(HEADERS):])
+    return Group(titled(f"{benchmark} (%)", summary), titled(f"{benchmark}: {compared_after(rows)}", per_task))
 
 
 def comparison_markdown(benchmark: str, rows: list[RunRow]) -> str:
     headers = [*HEADERS, *_task_headers(rows)]
-    lines = [f"**{benchmark}** (final accuracy per task, %)", "",
+    lines = [f"**{benchmark}**: {compared_after(rows)}", "",
              "| " + " | ".join(headers) + " |",
              "|" + "|".join("---" if header in ("run", "strategy") else "---:" for header in headers) + "|"]
     lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]

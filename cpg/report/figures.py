@@ -42,7 +42,13 @@ def accuracy_sparsity_image(tasks: Sequence[dict[str, Any]]) -> Image.Image:
     colours = palette(len(pruned))
     series = [Series(f"task {task['task']}", [(step["sparsity"], step["val_accuracy"]) for step in task["prune"]],
                      colour) for task, colour in zip(pruned, colours)]
-    lowest = min((y for line in series for _, y in line.points), default=0.0)
     title = "validation accuracy after each prune step" if series else "no prune steps recorded"
     return line_chart_image(series, title, "sparsity of the task's own weights", "validation accuracy",
-                            (math.floor(lowest * 10) / 10, 1.0))
+                            accuracy_axis([y for line in series for _, y in line.points]))
+
+
+def accuracy_axis(accuracies: Sequence[float]) -> tuple[float, float]:
+    """The y range of an accuracy chart: up to 1, from the tenth below the lowest value, and at
+    least a tenth tall (all accuracies 1.0 must not collapse the axis)."""
+    lowest = min(accuracies, default=0.0)
+    return min(math.floor(lowest * 10) / 10, 0.9), 1.0

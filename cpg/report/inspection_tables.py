@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from rich.table import Table
+from rich.console import Group
 
 from cpg.report.console import accuracy_matrix_table
+from cpg.report.tables import compact_table, titled
 
 
-def inspection_tables(document: dict[str, Any]) -> list[Table]:
+def inspection_tables(document: dict[str, Any]) -> list[Group]:
     """The tasks, the accuracy matrix and the per-layer capacity, in that order."""
     tables = [tasks_table(document), accuracy_matrix_table(document["accuracy_matrix"])]
     if document["layers"]:
@@ -15,14 +16,13 @@ def inspection_tables(document: dict[str, Any]) -> list[Table]:
     return tables
 
 
-def tasks_table(document: dict[str, Any]) -> Table:
+def tasks_table(document: dict[str, Any]) -> Group:
     position = document["position"]
     state = "finished" if position["stage"] == "done" else f"at task {position['task']}, {position['stage']}"
-    table = Table(title=f"{document['run']} · {document['strategy']} · {document['arch']} · "
-                        f"width {_number(document['width'])} of {document['max_width']:g} · {state} (%)")
-    columns = ("task", "name", "goal", "accuracy", "forgetting", "sparsity", "owned", "picked", "width", "time s")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "name" else "right", overflow="fold")
+    title = (f"{document['run']} · {document['strategy']} · {document['arch']} · "
+             f"width {_number(document['width'])} of {document['max_width']:g} · {state} (%)")
+    table = compact_table(("task", "name", "goal", "accuracy", "forgetting", "sparsity", "owned", "picked", "width",
+                           "time s"), text_columns=("name",))
     for task in document["tasks"]:
         table.add_row(
             str(task["task"]), task["name"], _percent(task["goal"]), _percent(task["final_accuracy"]),
@@ -30,23 +30,18 @@ def tasks_table(document: dict[str, Any]) -> Table:
             "pick only" if task["picking_only"] else _percent(task["picked_share"]),
             _number(task["width"]), f"{task['seconds']:.1f}",
         )
-    return table
+    return titled(title, table)
 
 
-def capacity_table(layers: list[dict[str, Any]]) -> Table:
+def capacity_table(layers: list[dict[str, Any]]) -> Group:
     """Per layer: its weights, the free share and the share each task owns."""
     tasks = sorted({int(task) for layer in layers for task in layer["owned"]})
-    table = Table(title="capacity per layer (% of the layer's weights)")
-    table.add_column("layer")
-    table.add_column("weights", justify="right")
-    table.add_column("free", justify="right")
-    for task in tasks:
-        table.add_column(f"task {task}", justify="right")
+    table = compact_table(("layer", "weights", "free", *(f"task {task}" for task in tasks)), text_columns=("layer",))
     for layer in layers:
         total = layer["weights"]
         owned = [_percent(layer["owned"].get(str(task), 0) / total) for task in tasks]
         table.add_row(layer["name"], f"{total:,}", _percent(layer["free"] / total), *owned)
-    return table
+    return titled("capacity per layer (% of the layer's weights)", table)
 
 
 def _percent(value: float | None) -> str:

@@ -1,0 +1,17 @@
+"""Arguments of `cpg eval`."""
+
+import argparse
+
+SPLITS = ("test", "val")
+"""The splits `cpg.evaluation` evaluates."""
+
+
+def add_eval(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("eval", help="evaluate committed tasks of a run (one load, no rebuilding)")
+    parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
+    parser.add_argument("--task", type=int, nargs="+", metavar="K", help="tasks to evaluate, in this order (default: all)")
+    parser.add_argument("--split", choices=SPLITS, default="test", help="split to evaluate (default: test)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 … (default: cpu)")
+    parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(handler="cpg.cli.eval:run_eval")

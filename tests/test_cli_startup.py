@@ -1,0 +1,102 @@
+"""`cpg --help`, `cpg --version` and argument errors answer without importing torch; the library
+still offers `cpg.TaskNetwork` and friends on first use."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+WITHOUT_TORCH = """
+import sys
+from cpg.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print("exit", code)
+print("torch imported" if "torch" in sys.modules else "torch not imported")
+"""
+
+
+def cpg_without_torch(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_TORCH, *argv], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"],
+    ["run", "--help"],
+    ["compress", "--help"],
+    ["doctor", "treat", "--help"],
+    ["seam", "finetune", "--help"],
+], ids=" ".join)
+def test_help_does_not_import_torch(argv):
+    completed = cpg_without_torch(*argv)
+    assert "exit 0" in completed.stdout and "usage: cpg" in completed.stdout, completed.stderr
+    assert "torch not imported" in completed.stdout
+
+
+def test_an_argument_error_does_not_import_torch():
+    completed = cpg_without_torch("run", "--max-width", "wide")
+    assert "exit 2" in completed.stdout and "torch not imported" in completed.stdout
+    assert completed.stderr.strip().startswith("cpg: error: argument --max-width")
+
+
+def test_version_answers_without_torch():
+    import cpg
+
+    completed = subprocess.run([sys.executable, "-X", "importtime", "-m", "cpg", "--version"], cwd=ROOT,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == f"cpg {cpg.__version__}"
+    imported = {line.split("|")[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
+    assert "cpg.cli" in imported and "torch" not in imported
+
+
+def test_the_library_names_load_on_first_use():
+    completed = subprocess.run([sys.executable, "-c", "import sys, cpg; print('torch' in sys.modules)"], cwd=ROOT,
+                               capture_output=True, text=True)
+    assert completed.stdout.strip() == "False", completed.stderr
+    import cpg
+    import cpg.nn
+    from cpg import convert
+
+    assert cpg.TaskNetwork is cpg.nn.TaskNetwork and convert is cpg.nn.convert and "TaskNetwork" in dir(cpg)
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        cpg.Nothing  # noqa: B018
+
+
+def test_every_command_names_a_handler_that_exists():
+    """Handlers are imported only when their command runs; each one named must be importable."""
+    import argparse
+    import importlib
+
+    from cpg.cli import build_parser
+
+    handlers = set()
+
+    def collect(parser) -> None:
+        handler = parser.get_default("handler")
+        if handler:
+            handlers.add(handler)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    collect(child)
+
+    collect(build_parser())
+    assert len(handlers) >= 13
+    for handler in handlers:
+        module, _, name = handler.partition(":")
+        assert callable(getattr(importlib.import_module(module), name)), handler
+
+
+def test_the_names_the_arguments_offer_are_the_librarys():
+    from cpg.cli.arguments import compress, eval, export
+    from cpg.evaluation import SPLITS
+    from cpg.export.task import FORMATS
+    from cpg.metrics import METRICS
+
+    assert eval.SPLITS == SPLITS and export.FORMATS == FORMATS and compress.METRICS == tuple(METRICS)

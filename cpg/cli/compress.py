@@ -2,6 +2,7 @@
 folded, saved as a standalone program that loads without cpg."""
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from cpg.algorithms.task_data import resolve_device
 from cpg.config import read_yaml
 from cpg.config.compress import CompressConfig, compress_config
 from cpg.data import make_loader
+from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
 from cpg.export import save_standalone
 from cpg.export.task import check_logits, load_model
@@ -29,9 +31,17 @@ def run_compress(args: argparse.Namespace) -> int:
         raise UserError(f"{output}: the compressed model is a torch.export program; name it with .pt2")
     config = _config(args)
     source = _source(args, config)
-    compressed = compress(source, config, Reporter(ConsoleReport(quiet=args.quiet or args.json)),
-                          resolve_device(config.device))
+    reporter = Reporter(ConsoleReport(quiet=args.quiet or args.json))
+    inputs = {"classifier": file_identity(args.classifier)} if args.classifier else {
+        "run": str(Path(args.run).resolve()), "task": args.task}
+    work = WorkFolder.for_command("compress", {"config": dataclasses.asdict(config), **inputs,
+                                               "output": str(output.resolve())},
+                                  save_every_seconds=config.save_every_seconds, warn=reporter.warning)
+    work.announce(reporter.message)
+    compressed = compress(source, config, reporter, resolve_device(config.device),
+                          store=lambda model: work.store("recovery", model))
     save_standalone(compressed.model, compressed.example, output)
+    work.remove()
     test = make_loader(source.task.test, config.eval_batch_size, shuffle=False)
     difference, images = check_logits(compressed.pruned, load_model(output, "export"), test)
     report = {**compressed.report, "output": str(output), "test_images_checked": images,

@@ -10,12 +10,13 @@ from cpg.algorithms.doctor import Diagnosis, diagnose, load_diagnosis, save_diag
 from cpg.algorithms.task_data import TaskData, resolve_device
 from cpg.classifier import Classifier, load_classifier, save_classifier
 from cpg.cli.pipelines import resolve_config
-from cpg.config import RunConfig
+from cpg.config import RunConfig, to_mapping
 from cpg.config.doctor import DoctorConfig, check_doctor
 from cpg.data import Task
 from cpg.data.long_tail import OPTION as IMBALANCE
 from cpg.data.long_tail import split_long_tail_name
 from cpg.engine import evaluate
+from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
 from cpg.report import ConsoleReport, Reporter
 from cpg.report.png import heatmap_png
@@ -65,16 +66,24 @@ def run_treat(args: argparse.Namespace) -> int:
     model = classifier.model.to(device)
     test_before = evaluate(model, data.eval_batches("test"), device).accuracy
     console = ConsoleReport(quiet=args.quiet)
+    reporter = Reporter(console)
+    output = Path(args.output) if args.output else _beside(args.classifier, "-treated.pt")
+    work = WorkFolder.for_command("doctor-treat", {"config": to_mapping(config), "settings": dataclasses.asdict(settings),
+                                                   "classifier": file_identity(args.classifier),
+                                                   "diagnosis": file_identity(args.diagnosis) if args.diagnosis else None,
+                                                   "output": str(output.resolve())},
+                                  config.checkpoint_dir, config.save_every_seconds, reporter.warning)
+    work.announce(reporter.message)
     torch.manual_seed(derive_seed(config.seed, "doctor"))
-    with Reporter(console).stage(1, f"{task.name} · doctor ({diagnosis.layer}, α {settings.alpha:g})", "doctor",
-                                 settings.epochs) as report:
+    with reporter.stage(1, f"{task.name} · doctor ({diagnosis.layer}, α {settings.alpha:g})", "doctor",
+                        settings.epochs) as report:
         result = treat_classifier(model, diagnosis, data, settings, device, config.momentum, config.weight_decay,
-                                  report)
+                                  report, work.store("treatment", model))
     test_after = evaluate(model, data.eval_batches("test"), device).accuracy
     kept = result.best_epoch > 0  # else the treatment left the untreated weights in place
-    output = Path(args.output) if args.output else _beside(args.classifier, "-treated.pt")
     save_classifier(output, dataclasses.replace(classifier, model=model.cpu()))
     save_diagnosis(output.with_name(f"{output.stem}-diagnosis.pt"), diagnosis, task.classes)
+    work.remove()
     verdict = ("wrote the treated classifier" if kept else
                f"no treated epoch beat it on {config.select_on}: kept the untreated classifier")
     console.console.print(

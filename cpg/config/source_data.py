@@ -12,3 +12,4 @@ class SourceDataConfig:
     download: bool = False
     verify_checksums: bool = True
     val_fraction: float = 0.1  # must be what the source was trained with (cpg's default)
+    save_every_seconds: float = 60.0  # how often the work is saved for a resume (0: after every epoch)

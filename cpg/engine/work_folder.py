@@ -45,6 +45,11 @@ class WorkFolder:
     def store(self, name: str, model: nn.Module) -> "FolderStore":
         return FolderStore(RunFolder(self.root / name), model, Cadence(self.save_every_seconds), self.warn)
 
+    def announce(self, message: Callable[[str], None]) -> None:
+        """Say, through `message`, that the command resumes (when an earlier invocation saved here)."""
+        if self.started:
+            message(f"resuming the work saved in {self.root} (a command stopped before it finished)")
+
     @property
     def started(self) -> bool:
         """Whether an earlier invocation saved something here (a resumed command)."""
@@ -52,6 +57,12 @@ class WorkFolder:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def file_identity(path: str | Path) -> dict[str, Any]:
+    """What names a command's input file in a work folder's identity: it, its size and time."""
+    stat = Path(path).stat()
+    return {"path": str(Path(path).resolve()), "size": stat.st_size, "modified_ns": stat.st_mtime_ns}
 
 
 class FolderStore:

@@ -2,6 +2,7 @@
 choose a subnet (uniform, global or per-layer ratios, to a channel share or a FLOPs budget),
 slim it, fine-tune briefly, fold BatchNorm, and measure it against the model it came from."""
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -15,7 +16,7 @@ from cpg.algorithms.seam.source import Source
 from cpg.algorithms.task_data import TaskData
 from cpg.config.compress import CompressConfig
 from cpg.data import make_loader
-from cpg.engine import evaluate
+from cpg.engine import LoopStore, MemoryStore, evaluate
 from cpg.export import exact_keep, median_latencies, slim
 from cpg.export.fuse import fuse_batchnorm
 from cpg.metrics import build_metric
@@ -33,7 +34,10 @@ class Compressed:
     report: dict[str, Any]
 
 
-def compress(source: Source, config: CompressConfig, reporter: Reporter, device: torch.device) -> Compressed:
+def compress(source: Source, config: CompressConfig, reporter: Reporter, device: torch.device,
+             store: Callable[[nn.Module], LoopStore] = MemoryStore) -> Compressed:
+    """Compress `source` as `config` says; `store(pruned model)` keeps the recovery fine-tuning's
+    epochs (default: nothing is saved)."""
     model = source.model.to(device).eval()
     model = slim(model, exact_keep(model, source.input_shape))  # channels a CPG task leaves unused: no output changes
     data = TaskData(source.task, config.batch_size, config.eval_batch_size, config.seed)
@@ -44,7 +48,7 @@ def compress(source: Source, config: CompressConfig, reporter: Reporter, device:
     pruned = slim(model, keep_masks(spaces, kept))
     accuracy = {"before": accuracies(model, data, device), "pruned": accuracies(pruned, data, device)}
     with reporter.stage(1, f"{source.task.name} · fine-tune after pruning", "compress", config.epochs) as stage:
-        tuned = recover(pruned, data, config, device, stage)
+        tuned = recover(pruned, data, config, device, stage, store(pruned))
     reference = fuse_batchnorm(model.cpu()).requires_grad_(False)
     deployed = fuse_batchnorm(pruned.cpu()).requires_grad_(False)
     accuracy["after"] = accuracies(deployed, data, CPU)

@@ -22,9 +22,10 @@ from cpg.report import ConsoleReport, Reporter
 
 SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
             "data_root", "download", "verify_checksums")
-FINETUNE_SETTINGS = {"finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
-                     "finetune_head_lr": ("finetune", "head_lr"), "eps": ("attack", "eps"),
-                     "attack_steps": ("attack", "steps"), "attack_step_size": ("attack", "step_size")}
+GROUP_SETTINGS = {"distill_weight": ("distill", "weight"), "distill_temperature": ("distill", "temperature"),
+                  "finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
+                  "finetune_head_lr": ("finetune", "head_lr"), "eps": ("attack", "eps"),
+                  "attack_steps": ("attack", "steps"), "attack_step_size": ("attack", "step_size")}
 
 
 def add_seam(subparsers: argparse._SubParsersAction) -> None:
@@ -70,6 +71,8 @@ def _add_shared(parser: argparse.ArgumentParser, default: Any) -> None:
     add("--batch-size", type=int)
     add("--patience", type=int, help="stop after this many epochs without a better selected epoch (0: never)")
     add("--select-on", choices=("val", "test"), help="split of the best-epoch rule (test reproduces the paper)")
+    add("--distill-weight", type=float, metavar="B", help="beyond SeaM: weight of distillation from the source (0: off, SeaM)")
+    add("--distill-temperature", type=float, metavar="T", help="temperature of the distillation")
     add("--seed", type=int)
     add("--device")
     add("--data-root")
@@ -109,7 +112,7 @@ def _config(args: argparse.Namespace) -> SeamConfig:
     if args.config:
         layers.append((args.config, read_yaml(args.config)))
     flags: dict[str, Any] = {key: getattr(args, key) for key in SETTINGS if getattr(args, key, None) is not None}
-    for attr, (group, key) in FINETUNE_SETTINGS.items():
+    for attr, (group, key) in GROUP_SETTINGS.items():
         if getattr(args, attr, None) is not None:
             flags.setdefault(group, {})[key] = getattr(args, attr)
     layers.append(("command line", flags))

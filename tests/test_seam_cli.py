@@ -114,5 +114,5 @@ def test_seam_finetune_compares_defect_inheritance(capsys, classifier):
 
 def test_seam_with_distillation_flags(capsys, classifier):
     assert main(["seam", "--classifier", classifier, "--target-class", "8", *QUICK, "--distill-weight", "1.5",
-                 "--distill-temperature", "3", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["settings"]["distill"] == {"weight": 1.5, "temperature": 3.0}
+                 "--distill-temperature", "3", "--distill-left-out", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["distill"] == {"weight": 1.5, "temperature": 3.0, "left_out": True}

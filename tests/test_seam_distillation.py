@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from cpg.algorithms.seam import MaskedModule, binary_problem, run_seam, seam_config
-from cpg.algorithms.seam.distillation import SourceTeacher, collapsed_soft_targets, distillation_loss
+from cpg.algorithms.seam.distillation import EndlessBatches, SourceTeacher, collapsed_soft_targets, distillation_loss
+from cpg.data.in_memory import InMemoryImages
 from cpg.algorithms.seam.reengineering import reengineering_loss
 from cpg.errors import UserError
 from cpg.report import ConsoleReport, Reporter
@@ -35,11 +36,20 @@ def test_subset_targets_drop_the_other_classes_and_renormalise():
     assert torch.allclose(targets, torch.tensor([[0.3 / 0.5, 0.2 / 0.5]]))
 
 
-def test_temperature_softens_the_source_before_collapsing():
-    # softmax(log p / 2) is √p renormalised
-    roots = [math.sqrt(p) for p in (0.1, 0.2, 0.3, 0.4)]
+def test_temperature_softens_the_collapsed_prediction():
+    # (0.3, 0.7) at T = 2: √0.3 against √0.7, renormalised
     targets = collapsed_soft_targets(PROBABILITIES.log(), torch.tensor([1, 1, 0, 1]), 2, temperature=2.0)
-    assert targets[0, 0].item() == pytest.approx(roots[2] / sum(roots))
+    assert targets[0, 0].item() == pytest.approx(math.sqrt(0.3) / (math.sqrt(0.3) + math.sqrt(0.7)))
+
+
+def test_temperature_keeps_the_decision_of_the_source():
+    # the class at 0.6 against eight others at 0.05: a softmax at T = 20 summed over the others
+    # would say "rest" (0.6^0.05 < 8 × 0.05^0.05); the collapsed prediction only softens towards 0.5
+    logits = torch.tensor([[0.6] + [0.05] * 8]).log()
+    collapse = torch.tensor([0] + [1] * 8)
+    shares = [collapsed_soft_targets(logits, collapse, 2, temperature)[0, 0].item() for temperature in (1.0, 4.0, 20.0)]
+    assert shares[0] == pytest.approx(0.6)
+    assert shares[0] > shares[1] > shares[2] > 0.5
 
 
 def test_distillation_loss_by_hand():
@@ -88,6 +98,34 @@ def test_the_term_adds_beta_times_the_distillation_loss_and_trains_masks_and_hea
     assert not module._forward_pre_hooks
 
 
+def test_left_out_images_join_the_term_as_a_mean_over_both_batches():
+    source = digits_source()
+    problem = binary_problem(source.task, "8")
+    module = MaskedModule(source.model, 10, 2).train()
+    teacher = SourceTeacher(source.model, problem.collapse, 2, 1.5, EndlessBatches(problem.left_out, 24, seed=5))
+    teacher.attach(module)
+    images, _ = problem.train.__getitems__(range(8))
+    outputs = module(images)
+    loss = teacher.loss(outputs)
+    assert torch.equal(teacher._inputs, images)  # the extra batch is not taken for a training batch
+    teacher.detach()
+    extra = EndlessBatches(problem.left_out, 24, seed=5).next()
+    with torch.no_grad():
+        own = distillation_loss(outputs, collapsed_soft_targets(source.model(images), problem.collapse, 2, 1.5), 1.5)
+        left = distillation_loss(module(extra), collapsed_soft_targets(source.model(extra), problem.collapse, 2, 1.5), 1.5)
+    assert len(extra) == 24
+    assert loss.item() == pytest.approx(((8 * own + 24 * left) / 32).item(), rel=1e-5)
+
+
+def test_endless_batches_start_a_new_order_on_every_pass():
+    images = InMemoryImages(torch.arange(5, dtype=torch.float32).view(5, 1, 1, 1), torch.zeros(5), torch.zeros(1),
+                            torch.ones(1))
+    batches = EndlessBatches(images, 2, seed=0)
+    passes = [[int(value) for _ in range(3) for value in batches.next().flatten()] for _ in range(4)]
+    assert all(sorted(one) == [0, 1, 2, 3, 4] for one in passes)
+    assert len({tuple(one) for one in passes}) > 1
+
+
 def test_negative_weight_or_temperature_is_refused_naming_the_key():
     with pytest.raises(UserError, match="distill.weight: must not be negative"):
         seam_config(("file.yaml", {"distill": {"weight": -0.5}}))
@@ -101,7 +139,7 @@ def test_short_reengineering_with_distillation_on():
     problem = binary_problem(source.task, "8")
     off = run_seam(source, problem, quick_seam_config(epochs=3), QUIET, CPU)
     on = run_seam(source, problem, with_distill(quick_seam_config(epochs=3), weight=2.0), QUIET, CPU)
-    assert on.report["settings"]["distill"] == {"weight": 2.0, "temperature": 2.0}
+    assert on.report["settings"]["distill"] == {"weight": 2.0, "temperature": 2.0, "left_out": False}
     assert off.report["settings"]["distill"]["weight"] == 0.0
     assert [row["loss"] for row in on.result.history] != [row["loss"] for row in off.result.history]
     assert 0 < on.report["retained_ratio"] <= 1 and 0 <= on.report["accuracy"]["module"]["test"] <= 1

@@ -23,6 +23,7 @@ from cpg.report import ConsoleReport, Reporter
 SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
             "data_root", "download", "verify_checksums")
 GROUP_SETTINGS = {"distill_weight": ("distill", "weight"), "distill_temperature": ("distill", "temperature"),
+                  "distill_left_out": ("distill", "left_out"),
                   "finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
                   "finetune_head_lr": ("finetune", "head_lr"), "eps": ("attack", "eps"),
                   "attack_steps": ("attack", "steps"), "attack_step_size": ("attack", "step_size")}
@@ -73,6 +74,7 @@ def _add_shared(parser: argparse.ArgumentParser, default: Any) -> None:
     add("--select-on", choices=("val", "test"), help="split of the best-epoch rule (test reproduces the paper)")
     add("--distill-weight", type=float, metavar="B", help="beyond SeaM: weight of distillation from the source (0: off, SeaM)")
     add("--distill-temperature", type=float, metavar="T", help="temperature of the distillation")
+    add("--distill-left-out", action="store_true", help="also distil on the training images balancing left out (one vs rest)")
     add("--seed", type=int)
     add("--device")
     add("--data-root")

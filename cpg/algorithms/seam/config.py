@@ -34,10 +34,14 @@ class AttackSettings:
 @dataclass
 class DistillSettings:
     """Beyond SeaM: a term `weight` × T² × KL(source ‖ module) at temperature T added to the loss,
-    the source's prediction collapsed onto the target classes. Weight 0 (the default) is SeaM."""
+    the source's prediction collapsed onto the target classes. Weight 0 (the default) is SeaM.
+    `left_out`: the term also covers the training images that balancing left out of a
+    one-vs-rest problem (the source labels them; the cross-entropy still sees only the balanced
+    sample)."""
 
     weight: float = 0.0
     temperature: float = 2.0
+    left_out: bool = False
 
 
 @dataclass

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cpg.algorithms.seam.config import SeamConfig
-from cpg.algorithms.seam.distillation import SourceTeacher
+from cpg.algorithms.seam.distillation import EndlessBatches, SourceTeacher
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.selection import BestEpoch, EpochResult
 from cpg.algorithms.seam.source import Source
@@ -76,9 +76,8 @@ def reengineer(source: Source, problem: TargetProblem, config: SeamConfig, repor
     jointly = torch.optim.Adam([{"params": list(module.masks), "lr": config.mask_lr},
                                 {"params": list(module.head.parameters()), "lr": config.head_lr}], **FAST)
 
-    teacher = None
-    if config.distill.weight > 0:
-        teacher = SourceTeacher(source.model, problem.collapse, problem.num_classes, config.distill.temperature)
+    teacher = _teacher(source, problem, config)
+    if teacher is not None:
         teacher.attach(module)
     loss_fn = reengineering_loss(module, config, teacher)
 
@@ -108,6 +107,16 @@ def reengineer(source: Source, problem: TargetProblem, config: SeamConfig, repor
     selected, state = best.selected
     module.load_state_dict(state, strict=False)
     return Reengineered(module.eval(), selected, best.qualified, source_accuracy, history)
+
+
+def _teacher(source: Source, problem: TargetProblem, config: SeamConfig) -> SourceTeacher | None:
+    settings = config.distill
+    if settings.weight == 0:
+        return None
+    extra = None
+    if settings.left_out and problem.left_out is not None:
+        extra = EndlessBatches(problem.left_out, config.batch_size, derive_seed(config.seed, "seam-distill"))
+    return SourceTeacher(source.model, problem.collapse, problem.num_classes, settings.temperature, extra)
 
 
 def _snapshot(module: MaskedModule) -> State:

@@ -2,8 +2,9 @@
 
 Loss = cross-entropy + α × retained ratio (+ β × distillation from the source, an option beyond
 SeaM: `cpg.algorithms.seam.distillation`, β = `distill.weight`, 0 by default). Adam with
-separate learning rates for the masks and the head; epochs 0, 5, 10 … train the head alone. After every epoch the module is evaluated on
-the selection split and `BestEpoch` keeps the epoch to return.
+separate learning rates for the masks and the head; epochs 0, 5, 10 … train the head alone.
+After every epoch the module is evaluated on the selection split and `BestEpoch` keeps the
+epoch to return.
 """
 
 from collections.abc import Iterable

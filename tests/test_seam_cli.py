@@ -44,6 +44,11 @@ def test_negative_alpha(capsys, classifier):
     assert "alpha: must not be negative" in line
 
 
+def test_negative_distillation_weight(capsys, classifier):
+    line = one_line_error(capsys, ["seam", "--classifier", classifier, "--target-class", "3", "--distill-weight", "-1"])
+    assert "distill.weight: must not be negative" in line
+
+
 def test_state_dict_of_another_arch(capsys, tmp_path, classifier):
     path = tmp_path / "resnet.pt"
     torch.save(build_model("resnet20", 10, (1, 8, 8)).state_dict(), path)
@@ -105,3 +110,9 @@ def test_seam_finetune_compares_defect_inheritance(capsys, classifier):
         assert 0 <= reuse[model]["clean_accuracy"] <= 1
         assert 0 <= reuse[model]["defect_inheritance_rate"] <= 1
     assert document["reengineering"]["settings"]["epochs"] == 3
+
+
+def test_seam_with_distillation_flags(capsys, classifier):
+    assert main(["seam", "--classifier", classifier, "--target-class", "8", *QUICK, "--distill-weight", "1.5",
+                 "--distill-temperature", "3", "--distill-left-out", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["distill"] == {"weight": 1.5, "temperature": 3.0, "left_out": True}

@@ -26,6 +26,11 @@ def test_paper_pipelines_carry_the_published_settings(name):
     assert (config.epochs, config.head_lr, config.batch_size) == (300, 0.1, 64)
 
 
+@pytest.mark.parametrize("path", sorted(PIPELINES.glob("seam-*.yaml")), ids=lambda path: path.name)
+def test_every_pipeline_is_seam_as_published_without_distillation(path):
+    assert seam_config((str(path), read_yaml(path))).distill.weight == 0.0
+
+
 def test_digits_pipeline_loads():
     path = PIPELINES / "seam-digits.yaml"
     config = seam_config((str(path), read_yaml(path)))

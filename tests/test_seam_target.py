@@ -47,6 +47,19 @@ def test_binary_problem_is_balanced_on_every_split_and_keeps_the_source_normalis
     assert problem.collapse.tolist() == [1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
 
 
+def test_binary_problem_keeps_the_negatives_balancing_left_out():
+    labels = torch.arange(40) % 4  # ten of each class
+    images = torch.arange(40, dtype=torch.float32).view(40, 1, 1, 1)  # each image is its index
+    split = InMemoryImages(images, labels, torch.zeros(1), torch.ones(1))
+    problem = binary_problem(Task("four", ("a", "b", "c", "d"), split, split, split), "b")
+    left_out = problem.left_out.images.flatten().long()
+    taken = problem.train.images[problem.train.labels == 1].flatten().long()
+    assert len(left_out) == 20 and bool((labels[left_out] != 1).all())
+    assert sorted(left_out.tolist() + taken.tolist()) == (labels != 1).nonzero().flatten().tolist()
+    assert problem.left_out.labels.tolist() == [1] * 20
+    assert subset_problem(digits_task(), ["1", "2"]).left_out is None
+
+
 def test_binary_problem_is_the_same_every_time():
     task = digits_task()
     assert torch.equal(binary_problem(task, "7").test.images, binary_problem(task, "7").test.images)

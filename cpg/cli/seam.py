@@ -21,9 +21,11 @@ from cpg.report import ConsoleReport, Reporter
 
 SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
             "data_root", "download", "verify_checksums")
-FINETUNE_SETTINGS = {"finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
-                     "finetune_head_lr": ("finetune", "head_lr"), "eps": ("attack", "eps"),
-                     "attack_steps": ("attack", "steps"), "attack_step_size": ("attack", "step_size")}
+GROUP_SETTINGS = {"distill_weight": ("distill", "weight"), "distill_temperature": ("distill", "temperature"),
+                  "distill_left_out": ("distill", "left_out"),
+                  "finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
+                  "finetune_head_lr": ("finetune", "head_lr"), "eps": ("attack", "eps"),
+                  "attack_steps": ("attack", "steps"), "attack_step_size": ("attack", "step_size")}
 
 
 def seam(args: argparse.Namespace) -> int:
@@ -56,7 +58,7 @@ def _config(args: argparse.Namespace) -> SeamConfig:
     if args.config:
         layers.append((args.config, read_yaml(args.config)))
     flags: dict[str, Any] = {key: getattr(args, key) for key in SETTINGS if getattr(args, key, None) is not None}
-    for attr, (group, key) in FINETUNE_SETTINGS.items():
+    for attr, (group, key) in GROUP_SETTINGS.items():
         if getattr(args, attr, None) is not None:
             flags.setdefault(group, {})[key] = getattr(args, attr)
     layers.append(("command line", flags))

@@ -32,6 +32,19 @@ class AttackSettings:
 
 
 @dataclass
+class DistillSettings:
+    """Beyond SeaM: a term `weight` × T² × KL(source ‖ module) at temperature T added to the loss,
+    the source's prediction collapsed onto the target classes. Weight 0 (the default) is SeaM.
+    `left_out`: the term also covers the training images that balancing left out of a
+    one-vs-rest problem (the source labels them; the cross-entropy still sees only the balanced
+    sample)."""
+
+    weight: float = 0.0
+    temperature: float = 2.0
+    left_out: bool = False
+
+
+@dataclass
 class SeamConfig(SourceDataConfig):
     alpha: float = 1.0  # weight of the retained-weight ratio in the loss
     mask_lr: float = 0.01
@@ -47,6 +60,7 @@ class SeamConfig(SourceDataConfig):
     latency_repeats: int = 20
     finetune: FinetuneSettings = field(default_factory=FinetuneSettings)
     attack: AttackSettings = field(default_factory=AttackSettings)
+    distill: DistillSettings = field(default_factory=DistillSettings)
 
 
 def seam_config(*layers: tuple[str, Mapping[str, Any]]) -> SeamConfig:
@@ -80,6 +94,8 @@ def check_seam(config: SeamConfig) -> None:
         ("attack.eps", config.attack.eps >= 0, f"must not be negative, got {config.attack.eps}"),
         ("attack.steps", config.attack.steps >= 0, "must not be negative"),
         ("attack.step_size", config.attack.step_size >= 0, "must not be negative"),
+        ("distill.weight", config.distill.weight >= 0, f"must not be negative (0: off), got {config.distill.weight}"),
+        ("distill.temperature", config.distill.temperature > 0, f"must be positive, got {config.distill.temperature}"),
     )
     for key, ok, message in checks:
         if not ok:

@@ -1,8 +1,10 @@
 """Re-engineering (SeaM, ICSE 2023): learn which of the source's weights a target problem needs.
 
-Loss = cross-entropy + α × retained ratio. Adam with separate learning rates for the masks and
-the head; epochs 0, 5, 10 … train the head alone. After every epoch the module is evaluated on
-the selection split and `BestEpoch` keeps the epoch to return.
+Loss = cross-entropy + α × retained ratio (+ β × distillation from the source, an option beyond
+SeaM: `cpg.algorithms.seam.distillation`, β = `distill.weight`, 0 by default). Adam with
+separate learning rates for the masks and the head; epochs 0, 5, 10 … train the head alone.
+After every epoch the module is evaluated on the selection split and `BestEpoch` keeps the
+epoch to return.
 """
 
 from collections.abc import Iterable
@@ -13,12 +15,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cpg.algorithms.seam.config import SeamConfig
+from cpg.algorithms.seam.distillation import EndlessBatches, SourceTeacher
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.selection import BestEpoch, EpochResult
 from cpg.algorithms.seam.source import Source
 from cpg.algorithms.seam.target import TargetProblem
 from cpg.data import make_loader
-from cpg.engine import evaluate, train_epoch
+from cpg.engine import LossFn, evaluate, train_epoch
 from cpg.optim import FAST
 from cpg.report import Reporter
 from cpg.seeding import derive_seed
@@ -49,6 +52,17 @@ def collapsed_accuracy(model: nn.Module, batches: Iterable[tuple[Tensor, Tensor]
     return correct / max(total, 1)
 
 
+def reengineering_loss(module: MaskedModule, config: SeamConfig, teacher: SourceTeacher | None) -> LossFn:
+    """Cross-entropy + α × retained ratio, + β × the teacher's distillation term if there is one."""
+    def loss_fn(outputs: Tensor, targets: Tensor) -> Tensor:
+        loss = F.cross_entropy(outputs, targets) + config.alpha * module.retained_ratio()
+        if teacher is not None:
+            loss = loss + config.distill.weight * teacher.loss(outputs)
+        return loss
+
+    return loss_fn
+
+
 def reengineer(source: Source, problem: TargetProblem, config: SeamConfig, reporter: Reporter,
                device: torch.device) -> Reengineered:
     source.model.to(device).eval()
@@ -63,8 +77,10 @@ def reengineer(source: Source, problem: TargetProblem, config: SeamConfig, repor
     jointly = torch.optim.Adam([{"params": list(module.masks), "lr": config.mask_lr},
                                 {"params": list(module.head.parameters()), "lr": config.head_lr}], **FAST)
 
-    def loss_fn(outputs: Tensor, targets: Tensor) -> Tensor:
-        return F.cross_entropy(outputs, targets) + config.alpha * module.retained_ratio()
+    teacher = _teacher(source, problem, config)
+    if teacher is not None:
+        teacher.attach(module)
+    loss_fn = reengineering_loss(module, config, teacher)
 
     best: BestEpoch[State] = BestEpoch(source_accuracy[config.select_on])
     history: list[dict[str, float]] = []
@@ -87,9 +103,21 @@ def reengineer(source: Source, problem: TargetProblem, config: SeamConfig, repor
             if config.patience and stale >= config.patience:
                 break
     module.masks.requires_grad_(True)
+    if teacher is not None:
+        teacher.detach()
     selected, state = best.selected
     module.load_state_dict(state, strict=False)
     return Reengineered(module.eval(), selected, best.qualified, source_accuracy, history)
+
+
+def _teacher(source: Source, problem: TargetProblem, config: SeamConfig) -> SourceTeacher | None:
+    settings = config.distill
+    if settings.weight == 0:
+        return None
+    extra = None
+    if settings.left_out and problem.left_out is not None:
+        extra = EndlessBatches(problem.left_out, config.batch_size, derive_seed(config.seed, "seam-distill"))
+    return SourceTeacher(source.model, problem.collapse, problem.num_classes, settings.temperature, extra)
 
 
 def _snapshot(module: MaskedModule) -> State:

@@ -1,6 +1,7 @@
 """The report of a re-engineering run: size, accuracy and inference cost, module vs source."""
 
 import copy
+import dataclasses
 from typing import Any
 
 import torch
@@ -38,7 +39,7 @@ def seam_report(source: Source, problem: TargetProblem, result: Reengineered, st
                    "examples": {split: len(problem.split(split)) for split in ("train", "val", "test")}},
         "settings": {"alpha": config.alpha, "mask_lr": config.mask_lr, "head_lr": config.head_lr,
                      "epochs": config.epochs, "batch_size": config.batch_size, "seed": config.seed,
-                     "select_on": config.select_on},
+                     "select_on": config.select_on, "distill": dataclasses.asdict(config.distill)},
         "selected_epoch": result.selected.epoch,
         "epochs_run": len(result.history),
         "reached_source_accuracy": result.qualified,

@@ -35,6 +35,9 @@ class TargetProblem:
     collapse: Tensor
     """[source classes] → the target label the source's prediction means, −1 for a class
     outside the problem (a prediction that is always wrong)."""
+    left_out: InMemoryImages | None = None
+    """Training images of classes the problem covers that balancing left out (one vs rest: the
+    other classes' images beyond the balanced sample), labelled with their target label."""
 
     @property
     def num_classes(self) -> int:
@@ -66,10 +69,20 @@ def binary_problem(task: Task, token: str) -> TargetProblem:
         labels = torch.cat([torch.zeros(len(positives), dtype=torch.long),
                             torch.ones(len(negatives), dtype=torch.long)])
         splits[split] = _subset(dataset, torch.cat([positives, negatives]), labels)
+        if split == "train":
+            left_out = _left_out_negatives(dataset, target, negatives)
     collapse = torch.ones(task.num_classes, dtype=torch.long)
     collapse[target] = 0
     name = task.classes[target]
-    return TargetProblem(f"{name} vs rest", (name, f"not {name}"), **splits, collapse=collapse)
+    return TargetProblem(f"{name} vs rest", (name, f"not {name}"), **splits, collapse=collapse, left_out=left_out)
+
+
+def _left_out_negatives(dataset: InMemoryImages, target: int, negatives: Tensor) -> InMemoryImages | None:
+    """The examples of the other classes that the balanced sample `negatives` did not take."""
+    unused = dataset.labels != target
+    unused[negatives] = False
+    indices = unused.nonzero().flatten()
+    return _subset(dataset, indices, torch.ones(len(indices), dtype=torch.long)) if len(indices) else None
 
 
 def balanced_indices(labels: Tensor, target: int, seed: int) -> tuple[Tensor, Tensor]:

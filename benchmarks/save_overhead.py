@@ -7,7 +7,7 @@ cpg saved before) and with the default cadence; for each, the script prints the 
 time spent writing the run, writing results.json and TensorBoard, computing the per-epoch
 capacity figures, and evaluating the test split at commits.
 
-    python benchmarks/save_overhead.py [--arch vgg16] [--tasks 3] [--cadence 60]
+    python benchmarks/save_overhead.py [--arch resnet20] [--tasks 3] [--cadence 60]
 """
 
 import argparse
@@ -67,7 +67,7 @@ def commit_test_split(original: Callable[..., float]) -> Callable[..., float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arch", default="vgg16")
+    parser.add_argument("--arch", default="resnet20")
     parser.add_argument("--tasks", type=int, default=3)
     parser.add_argument("--cadence", type=float, default=60.0, help="the save cadence to compare (seconds)")
     args = parser.parse_args()

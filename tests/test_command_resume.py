@@ -73,3 +73,42 @@ def test_doctor_treat_resumes_its_treatment(tmp_path, monkeypatch):
     killed_then_resumed(monkeypatch, [*args, "-o", "killed.pt"], 2)
     whole, killed = load_classifier("whole.pt").model.state_dict(), load_classifier("killed.pt").model.state_dict()
     assert all(torch.equal(whole[key], killed[key]) for key in whole)
+
+
+SEAM = ["--epochs", "4", "--mask-lr", "0.2", "--alpha", "3", "--batch-size", "64", "--target-class", "3", "--json"]
+
+
+def seam_command(tmp_path, monkeypatch, *extra: str) -> list[str]:
+    from cpg.classifier import save_classifier
+    from tests.fixtures.seam import digits_classifier
+
+    monkeypatch.chdir(tmp_path)
+    save_classifier(tmp_path / "digits.pt", digits_classifier())
+    Path("every-epoch.yaml").write_text(yaml.safe_dump({**EVERY_EPOCH, "latency_repeats": 1, "latency_batch": 4,
+                                                         "finetune": {"epochs": 3}, "attack": {"steps": 2}}))
+    return ["seam", "--classifier", "digits.pt", "--config", "every-epoch.yaml", *SEAM, *extra]
+
+
+def test_seam_resumes_its_reengineering(tmp_path, monkeypatch, capsys):
+    command = seam_command(tmp_path, monkeypatch)
+    assert main(command) == 0
+    whole = json.loads(capsys.readouterr().out)
+    killed_then_resumed(monkeypatch, command, 3)
+    resumed = json.loads(capsys.readouterr().out)
+    for key in ("retained_ratio", "selected_epoch", "accuracy", "weights"):
+        assert resumed[key] == whole[key], key
+
+
+def test_seam_finetune_resumes_each_of_its_loops(tmp_path, monkeypatch, capsys):
+    command = seam_command(tmp_path, monkeypatch, "finetune")
+    assert main(command) == 0
+    whole = json.loads(capsys.readouterr().out)
+    work = tmp_path / "checkpoints" / "work"
+    kill_after_save(monkeypatch, lambda state: state.get("position", {}).get("epoch") == 2
+                    and any(work.glob("seam-finetune-*/finetune-standard/state-*.json")))
+    with pytest.raises(Killed):
+        main(command)
+    assert main(command) == 0
+    resumed = json.loads(capsys.readouterr().out)
+    assert resumed["indirect_reuse"] == whole["indirect_reuse"]
+    assert resumed["reengineering"]["retained_ratio"] == whole["reengineering"]["retained_ratio"]

@@ -4,7 +4,7 @@ fine-tuning gets a new output layer, and neither touches the source."""
 import torch
 
 from cpg.algorithms.seam import FinetuneSettings, binary_problem, reengineer
-from cpg.algorithms.seam.finetune import finetune_module, standard_finetune
+from cpg.algorithms.seam.indirect_training import finetune_module, standard_finetune
 from cpg.report import ConsoleReport, Reporter
 from tests.fixtures.seam import CPU, digits_source, quick_seam_config
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cpg.algorithms.seam import MaskedModule, binary_problem, reengineer, run_seam, subset_problem
-from cpg.algorithms.seam.selection import BestEpoch, EpochResult
+from cpg.algorithms.seam.selection import seam_score
 from cpg.export import save_standalone
 from cpg.report import ConsoleReport, Reporter
 from tests.fixtures.seam import CPU, digits_source, quick_seam_config
@@ -73,10 +73,8 @@ def test_exported_module_loads_and_runs_without_cpg(outcome, tmp_path):
 def test_selected_epoch_follows_the_rule_on_the_history(outcome):
     _, _, _, run = outcome
     history = run.result.history
-    best: BestEpoch[int] = BestEpoch(run.result.source_accuracy["val"])
-    for row in history:
-        best.offer(EpochResult(int(row["epoch"]), row["accuracy"], row["retained"]), lambda row=row: int(row["epoch"]))
-    assert best.selected[1] == run.result.selected.epoch
+    scores = [seam_score(row["val_acc"], row["retained"], run.result.source_accuracy["val"]) for row in history]
+    assert scores.index(max(scores)) == run.result.selected.epoch == int(history[run.result.selected.epoch]["epoch"])
     assert run.result.module.retained_ratio().item() == pytest.approx(run.result.selected.retained)
 
 

@@ -3,6 +3,7 @@
 attack)."""
 
 import argparse
+import dataclasses
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from cpg.algorithms.seam import (
 )
 from cpg.algorithms.task_data import resolve_device
 from cpg.config import read_yaml
+from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
 from cpg.export import save_standalone
 from cpg.report import ConsoleReport, Reporter
@@ -32,11 +34,15 @@ def seam(args: argparse.Namespace) -> int:
     config = _config(args)
     source = _source(args, config)
     problem = _problem(args, source)
-    outcome = run_seam(source, problem, config, _reporter(args), resolve_device(config.device))
+    reporter = _reporter(args)
+    work = _work_folder("seam", args, config, reporter)
+    outcome = run_seam(source, problem, config, reporter, resolve_device(config.device),
+                       lambda module: work.store("reengineering", module))
     report = outcome.report
     if args.output:
         images, _ = problem.test.__getitems__(range(min(2, len(problem.test))))
         report["output"] = str(save_standalone(outcome.standalone, images, args.output))
+    work.remove()
     _show(args, report, _reengineering_table(report))
     return 0
 
@@ -46,11 +52,26 @@ def seam_finetune(args: argparse.Namespace) -> int:
     source = _source(args, config)
     problem = _problem(args, source)
     device = resolve_device(config.device)
-    outcome = run_seam(source, problem, config, _reporter(args), device)
-    comparison = indirect_reuse(source, problem, outcome.result, config, device)
+    reporter = _reporter(args)
+    work = _work_folder("seam-finetune", args, config, reporter)
+    outcome = run_seam(source, problem, config, reporter, device, lambda module: work.store("reengineering", module))
+    comparison = indirect_reuse(source, problem, outcome.result, config, device, work.store)
+    work.remove()
     _show(args, {"reengineering": outcome.report, "indirect_reuse": comparison},
           _reengineering_table(outcome.report), _reuse_table(comparison))
     return 0
+
+
+def _work_folder(command: str, args: argparse.Namespace, config: SeamConfig, reporter: Reporter) -> WorkFolder:
+    """Where the command's loops are saved for a resume, named by its settings, source and target."""
+    inputs = {key: file_identity(getattr(args, key)) for key in ("classifier", "state_dict") if getattr(args, key)}
+    identity = {"config": dataclasses.asdict(config), **inputs,
+                **{key: getattr(args, key) for key in ("run", "task", "arch", "dataset", "width", "target_class",
+                                                       "target_classes", "superclass", "output")}}
+    work = WorkFolder.for_command(command, identity, save_every_seconds=config.save_every_seconds,
+                                  warn=reporter.warning)
+    work.announce(reporter.message)
+    return work
 
 
 def _config(args: argparse.Namespace) -> SeamConfig:

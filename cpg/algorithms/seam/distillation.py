@@ -50,21 +50,26 @@ def distillation_loss(module_logits: Tensor, soft_targets: Tensor, temperature: 
 
 
 class EndlessBatches:
-    """Shuffled batches of images (labels dropped) without end, a new order on every pass."""
+    """Shuffled batches of images (labels dropped) without end, a new order on every pass; the
+    passes of an epoch are seeded by it (`restart`), so a resumed epoch draws the same ones."""
 
     def __init__(self, images: InMemoryImages, batch_size: int, seed: int) -> None:
         self.images = images
         self.batch_size = batch_size
         self.seed = seed
+        self._epoch = 0
         self._passes = 0
         self._batches: Iterator[tuple[Tensor, Tensor]] = iter(())
+
+    def restart(self, epoch: int) -> None:
+        self._epoch, self._passes, self._batches = epoch, 0, iter(())
 
     def next(self) -> Tensor:
         batch = next(self._batches, None)
         if batch is None:
-            loader = make_loader(self.images, self.batch_size, shuffle=True, seed=derive_seed(self.seed, self._passes))
+            seed = derive_seed(self.seed, self._epoch, self._passes)
+            self._batches = iter(make_loader(self.images, self.batch_size, shuffle=True, seed=seed))
             self._passes += 1
-            self._batches = iter(loader)
             batch = next(self._batches)
         return batch[0]
 

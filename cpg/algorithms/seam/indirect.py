@@ -11,19 +11,24 @@ from torch import Tensor, nn
 
 from cpg.algorithms.seam.attack import FeatureAttack, defect_inheritance
 from cpg.algorithms.seam.config import SeamConfig
-from cpg.algorithms.seam.finetune import finetune_module, standard_finetune
+from cpg.algorithms.seam.indirect_training import finetune_module, standard_finetune
 from cpg.algorithms.seam.reengineering import Reengineered
 from cpg.algorithms.seam.source import Source
 from cpg.algorithms.seam.target import TargetProblem
 from cpg.data.in_memory import unit_scale
+from cpg.engine import LoopStore, MemoryStore
 from cpg.seeding import derive_seed
 
 
 def indirect_reuse(source: Source, problem: TargetProblem, result: Reengineered, config: SeamConfig,
-                   device: torch.device) -> dict[str, Any]:
+                   device: torch.device, store: Callable[[str, nn.Module], LoopStore] = lambda name, model: MemoryStore(model),
+                   ) -> dict[str, Any]:
+    """`store(name, model)` keeps each fine-tuning's epochs (default: in memory)."""
     settings, batch = config.finetune, config.batch_size
-    module = finetune_module(result.module, problem, settings, batch, config.seed, device)
-    standard = standard_finetune(source.model, problem, settings, batch, config.seed, device)
+    module = finetune_module(result.module, problem, settings, batch, config.seed, device,
+                             lambda model: store("finetune-module", model))
+    standard = standard_finetune(source.model, problem, settings, batch, config.seed, device,
+                                 lambda model: store("finetune-standard", model))
     test = problem.test
     images, labels = test.__getitems__(range(len(test)))
     scale = unit_scale(test.images.dtype)

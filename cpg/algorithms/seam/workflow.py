@@ -1,5 +1,6 @@
 """One re-engineering from start to end: learn the masks, build the standalone module, report."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from cpg.algorithms.seam.reengineering import Reengineered, reengineer
 from cpg.algorithms.seam.report import seam_report
 from cpg.algorithms.seam.source import Source
 from cpg.algorithms.seam.target import TargetProblem
+from cpg.engine import LoopStore, MemoryStore
 from cpg.report import Reporter
 
 
@@ -22,8 +24,8 @@ class SeamOutcome:
     report: dict[str, Any]
 
 
-def run_seam(source: Source, problem: TargetProblem, config: SeamConfig, reporter: Reporter,
-             device: torch.device) -> SeamOutcome:
-    result = reengineer(source, problem, config, reporter, device)
+def run_seam(source: Source, problem: TargetProblem, config: SeamConfig, reporter: Reporter, device: torch.device,
+             store: Callable[[nn.Module], LoopStore] = MemoryStore) -> SeamOutcome:
+    result = reengineer(source, problem, config, reporter, device, store)
     standalone = standalone_module(result.module, source.input_shape)
     return SeamOutcome(result, standalone, seam_report(source, problem, result, standalone, config, device))

@@ -2,26 +2,27 @@
 source model (standard fine-tuning, a new output layer for the target classes).
 
 Both train every remaining weight with SGD (hidden layers at `lr`, the output layer at
-`head_lr`), BatchNorm in training mode. The module keeps its mask: weights it removed get no
+`head_lr`), BatchNorm in training mode, on the loop every stage uses. The module keeps its mask: weights it removed get no
 gradient, so they stay zero and the module stays the module.
 """
 
 import copy
+from collections.abc import Callable, Iterable
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from cpg.algorithms.seam.config import FinetuneSettings
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.target import TargetProblem
 from cpg.data import make_loader
-from cpg.engine import train_epoch
+from cpg.engine import EpochLoop, LoopStore, MemoryStore
 from cpg.export import output_layer
 from cpg.seeding import derive_seed
 
 
 def finetune_module(module: MaskedModule, problem: TargetProblem, settings: FinetuneSettings, batch_size: int,
-                    seed: int, device: torch.device) -> nn.Module:
+                    seed: int, device: torch.device, store: Callable[[nn.Module], LoopStore] = MemoryStore) -> nn.Module:
     body = module.masked_source()
     parameters = dict(body.named_parameters())
     for name, keep in module.binary_masks().items():
@@ -29,11 +30,11 @@ def finetune_module(module: MaskedModule, problem: TargetProblem, settings: Fine
         parameters[name].register_hook(lambda gradient, gate=gate: gradient * gate)
     model = nn.Sequential(body, copy.deepcopy(module.head)).to(device)
     return _train(model, list(body.parameters()), list(model[1].parameters()), problem, settings, batch_size,
-                  derive_seed(seed, "seam-finetune", "module"), device)
+                  derive_seed(seed, "seam-finetune", "module"), device, store)
 
 
 def standard_finetune(source: nn.Module, problem: TargetProblem, settings: FinetuneSettings, batch_size: int,
-                      seed: int, device: torch.device) -> nn.Module:
+                      seed: int, device: torch.device, store: Callable[[nn.Module], LoopStore] = MemoryStore) -> nn.Module:
     model = copy.deepcopy(source)
     name = output_layer(model)
     old = model.get_submodule(name)
@@ -43,16 +44,19 @@ def standard_finetune(source: nn.Module, problem: TargetProblem, settings: Finet
     fresh = {id(parameter) for parameter in new.parameters()}
     hidden = [parameter for parameter in model.parameters() if id(parameter) not in fresh]
     return _train(model.to(device), hidden, list(new.parameters()), problem, settings, batch_size,
-                  derive_seed(seed, "seam-finetune", "standard"), device)
+                  derive_seed(seed, "seam-finetune", "standard"), device, store)
 
 
 def _train(model: nn.Module, hidden: list[nn.Parameter], head: list[nn.Parameter], problem: TargetProblem,
-           settings: FinetuneSettings, batch_size: int, seed: int, device: torch.device) -> nn.Module:
+           settings: FinetuneSettings, batch_size: int, seed: int, device: torch.device,
+           store: Callable[[nn.Module], LoopStore]) -> nn.Module:
     for parameter in model.parameters():
         parameter.requires_grad_(True)
     optimizer = torch.optim.SGD([{"params": hidden, "lr": settings.lr}, {"params": head, "lr": settings.head_lr}],
                                 momentum=settings.momentum, weight_decay=settings.weight_decay)
-    for epoch in range(settings.epochs):
-        batches = make_loader(problem.train, batch_size, shuffle=True, seed=derive_seed(seed, epoch))
-        train_epoch(model, batches, [optimizer], device)
+
+    def batches(epoch: int) -> Iterable[tuple[Tensor, Tensor]]:
+        return make_loader(problem.train, batch_size, shuffle=True, seed=derive_seed(seed, epoch))
+
+    EpochLoop(model, [optimizer], settings.epochs, batches, device=device, store=store(model)).run()
     return model.eval()

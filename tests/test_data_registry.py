@@ -5,7 +5,7 @@ from cpg.errors import UserError
 
 
 def test_benchmark_names():
-    assert BENCHMARKS == (
+    assert BENCHMARKS.names() == (
         "digits-5", "digits-10", "synthetic", "cifar100-20", "cifar10", "imagefolder", "split-mnist",
         "perm-mnist", "rot-mnist", "split-fashion-mnist", "split-cifar10", "split-cifar100",
     )

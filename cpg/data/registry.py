@@ -1,9 +1,12 @@
-"""Benchmarks by name."""
+"""Benchmarks by name: each one a builder registered with `@BENCHMARKS.register(name)`, which
+turns a `BenchmarkRequest` into a `Benchmark`. Adding a benchmark is one decorated definition
+here (its data-reading code lives in a module of its own)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,27 +24,36 @@ from cpg.data.rotated import rotated_mnist_benchmark
 from cpg.data.synthetic import synthetic_benchmark
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
+from cpg.registry import Registry
 
-BENCHMARKS: tuple[str, ...] = (
-    "digits-5",
-    "digits-10",
-    "synthetic",
-    "cifar100-20",
-    "cifar10",
-    "imagefolder",
-    "split-mnist",
-    "perm-mnist",
-    "rot-mnist",
-    "split-fashion-mnist",
-    "split-cifar10",
-    "split-cifar100",
-)
-SPLIT_MNIST = {"split-mnist": MNIST, "split-fashion-mnist": FashionMNIST}
-"""Source dataset of each split MNIST-format sequence (five tasks of two classes)."""
-SPLIT_CIFAR = {"split-cifar10": (CIFAR10, 2), "split-cifar100": (CIFAR100, 10)}
-"""Source dataset and classes per task of each split CIFAR sequence."""
 DEFAULT_DATA_ROOT = Path("data")
 MAX_VAL_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class BenchmarkRequest:
+    """What a benchmark is built from: its own options, where its files are, whether missing
+    files may be downloaded (and archives' checksums checked), and the share of each task's
+    training data held out for validation."""
+
+    name: str
+    options: Mapping[str, Any]
+    data_root: Path | None  # as given; `root` is where MNIST and CIFAR files are read
+    download: bool
+    verify_checksums: bool
+    val_fraction: float
+
+    @property
+    def root(self) -> Path:
+        return self.data_root or DEFAULT_DATA_ROOT
+
+    def refuse_options(self) -> None:
+        """For a benchmark that takes no options of its own."""
+        resolve_options(self.name, self.options, {})
+
+
+Builder = Callable[[BenchmarkRequest], Benchmark]
+BENCHMARKS: Registry[Builder] = Registry("benchmark")
 
 
 def build_benchmark(
@@ -61,8 +73,7 @@ def build_benchmark(
     imagefolder, perm-mnist, rot-mnist) and the ``imbalance`` ratio every benchmark takes (see
     `cpg.data.long_tail`).
     """
-    if name not in BENCHMARKS:
-        raise UserError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
+    builder = BENCHMARKS.get(name)
     if (
         isinstance(val_fraction, bool)
         or not isinstance(val_fraction, (int, float))
@@ -76,38 +87,79 @@ def build_benchmark(
     if ratio is not None:
         ratio = float_option(name, IMBALANCE, ratio, 1.0, math.inf)
     root = Path(data_root) if data_root is not None else None
-    benchmark = _build(name, root, download, verify_checksums, val_fraction, options)
+    benchmark = builder(BenchmarkRequest(name, options, root, download, verify_checksums, val_fraction))
     return benchmark if ratio is None else long_tailed(benchmark, ratio)
 
 
-def _build(
-    name: str,
-    root: Path | None,
-    download: bool,
-    verify_checksums: bool,
-    val_fraction: float,
-    options: Mapping[str, Any],
-) -> Benchmark:
-    if name == "synthetic":
-        return synthetic_benchmark(name, options, val_fraction)
-    if name == "imagefolder":
-        return imagefolder_benchmark(name, options, root, val_fraction)
-    data_root = root or DEFAULT_DATA_ROOT
-    if name == "perm-mnist":
-        return permuted_mnist_benchmark(name, options, data_root, download, val_fraction)
-    if name == "rot-mnist":
-        return rotated_mnist_benchmark(name, options, data_root, download, val_fraction)
-    resolve_options(name, options, {})
-    if name == "digits-5":
-        return digits_benchmark(name, PAIRS, val_fraction)
-    if name == "digits-10":
-        return digits_benchmark(name, ALL_DIGITS, val_fraction)
-    if name in SPLIT_MNIST:
-        return split_mnist_benchmark(name, SPLIT_MNIST[name], data_root, download, val_fraction)
-    if name in SPLIT_CIFAR:
-        source, per_task = SPLIT_CIFAR[name]
-        return split_cifar_benchmark(
-            name, source, per_task, data_root, download, verify_checksums, val_fraction
-        )
-    cifar = cifar100_benchmark if name == "cifar100-20" else cifar10_benchmark
-    return cifar(name, data_root, download, verify_checksums, val_fraction)
+@BENCHMARKS.register("digits-5")
+def _digits_5(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return digits_benchmark(request.name, PAIRS, request.val_fraction)
+
+
+@BENCHMARKS.register("digits-10")
+def _digits_10(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return digits_benchmark(request.name, ALL_DIGITS, request.val_fraction)
+
+
+@BENCHMARKS.register("synthetic")
+def _synthetic(request: BenchmarkRequest) -> Benchmark:
+    return synthetic_benchmark(request.name, request.options, request.val_fraction)
+
+
+@BENCHMARKS.register("cifar100-20")
+def _cifar100_superclasses(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return cifar100_benchmark(request.name, request.root, request.download, request.verify_checksums,
+                              request.val_fraction)
+
+
+@BENCHMARKS.register("cifar10")
+def _cifar10(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return cifar10_benchmark(request.name, request.root, request.download, request.verify_checksums,
+                             request.val_fraction)
+
+
+@BENCHMARKS.register("imagefolder")
+def _imagefolder(request: BenchmarkRequest) -> Benchmark:
+    return imagefolder_benchmark(request.name, request.options, request.data_root, request.val_fraction)
+
+
+@BENCHMARKS.register("split-mnist")
+def _split_mnist(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return split_mnist_benchmark(request.name, MNIST, request.root, request.download, request.val_fraction)
+
+
+@BENCHMARKS.register("perm-mnist")
+def _permuted_mnist(request: BenchmarkRequest) -> Benchmark:
+    return permuted_mnist_benchmark(request.name, request.options, request.root, request.download,
+                                    request.val_fraction)
+
+
+@BENCHMARKS.register("rot-mnist")
+def _rotated_mnist(request: BenchmarkRequest) -> Benchmark:
+    return rotated_mnist_benchmark(request.name, request.options, request.root, request.download,
+                                   request.val_fraction)
+
+
+@BENCHMARKS.register("split-fashion-mnist")
+def _split_fashion_mnist(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return split_mnist_benchmark(request.name, FashionMNIST, request.root, request.download, request.val_fraction)
+
+
+@BENCHMARKS.register("split-cifar10")
+def _split_cifar10(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return split_cifar_benchmark(request.name, CIFAR10, 2, request.root, request.download, request.verify_checksums,
+                                 request.val_fraction)
+
+
+@BENCHMARKS.register("split-cifar100")
+def _split_cifar100(request: BenchmarkRequest) -> Benchmark:
+    request.refuse_options()
+    return split_cifar_benchmark(request.name, CIFAR100, 10, request.root, request.download,
+                                 request.verify_checksums, request.val_fraction)

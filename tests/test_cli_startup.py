@@ -100,7 +100,7 @@ def test_the_names_the_arguments_offer_are_the_librarys():
     from cpg.data import BENCHMARKS
     from cpg.evaluation import SPLITS
     from cpg.export.task import FORMATS
-    from cpg.metrics import METRICS
+    from cpg.importance import METRICS
     from cpg.models import ARCHS
 
     assert eval.SPLITS == SPLITS and export.FORMATS == FORMATS and compress.METRICS == tuple(METRICS)

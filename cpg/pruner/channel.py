@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from cpg.errors import UserError
 from cpg.models.channels import ChannelSpace, channel_spaces
-from cpg.metrics import Batches, ChannelMetric
+from cpg.importance import Batches, ChannelMetric
 
 _SHOWN = 12
 

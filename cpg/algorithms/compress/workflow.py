@@ -19,7 +19,7 @@ from cpg.data import make_loader
 from cpg.engine import LoopStore, MemoryStore, evaluate
 from cpg.export import exact_keep, median_latencies, slim
 from cpg.export.fuse import fuse_batchnorm
-from cpg.metrics import build_metric
+from cpg.importance import build_metric
 from cpg.pruner import ScoredSpace, global_threshold, keep_masks, per_layer, score_spaces, uniform, within_flops
 from cpg.report import Reporter
 

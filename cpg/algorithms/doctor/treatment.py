@@ -20,7 +20,7 @@ from cpg.config.doctor import DoctorConfig
 from cpg.engine import EpochLoop, EpochRecord, EpochReport, LoopHook, LoopStore, evaluate
 from cpg.errors import UserError
 from cpg.losses import focal_loss
-from cpg.metrics import LayerTap
+from cpg.importance import LayerTap
 from cpg.seeding import derive_seed
 
 

@@ -19,7 +19,7 @@ import torch
 
 from cpg.algorithms.doctor import diagnose, treat_classifier
 from cpg.algorithms.independent import train_task_alone
-from cpg.algorithms.task_data import TaskData
+from cpg.data.batches import TaskData
 from cpg.cli.pipelines import resolve_config
 from cpg.config.doctor import DoctorConfig
 from cpg.engine import evaluate

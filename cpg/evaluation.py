@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import torch
 
-from cpg.algorithms.task_data import TaskData
+from cpg.data.batches import TaskData
 from cpg.data import Benchmark
 from cpg.engine import EpochStats, evaluate
 from cpg.errors import UserError

@@ -13,7 +13,7 @@ import yaml
 from cpg.algorithms import STRATEGIES, RunState, Stage, machine_for
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.independent import single_task_network, train_task_alone
-from cpg.algorithms.task_data import resolve_device
+from cpg.device import device_line, resolve_device
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
 from cpg.config.commands import baseline_command
@@ -139,7 +139,7 @@ def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restar
 
 def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, network: TaskNetwork | None = None,
             benchmark: Benchmark | None = None) -> dict[str, Any]:
-    dist = from_environment(torch.device(config.device).type)
+    dist = from_environment(resolve_device(config.device).type)
     try:
         device = resolve_device(config.device, dist.local_rank if dist.enabled else None)
         name = run_name(config)
@@ -222,6 +222,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
     reporter.message(benchmark.describe())
+    reporter.message(device_line(config.device, device))
     if network is not None:
         network.to(device)
         network.set_cache_capacity(config.eval_cache_tasks)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from cpg.algorithms.state import RunState
-from cpg.algorithms.task_data import TaskData
+from cpg.data.batches import TaskData
 from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.data import Benchmark

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from cpg import optim
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.state import RunState, Stage, TaskResult
-from cpg.algorithms.task_data import TaskData
+from cpg.data.batches import TaskData
 from cpg.classifier import Classifier, save_classifier
 from cpg.config import RunConfig
 from cpg.data import Benchmark

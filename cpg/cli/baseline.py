@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from cpg.algorithms.independent import train_task_alone
-from cpg.algorithms.task_data import resolve_device
+from cpg.device import resolve_device
 from cpg.cli.parser import overrides
 from cpg.cli.pipelines import resolve_config
 from cpg.config import scale_epochs, to_mapping

@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 
 from cpg.algorithms.doctor import Diagnosis, diagnose, load_diagnosis, save_diagnosis, treat_classifier
-from cpg.algorithms.task_data import TaskData, resolve_device
+from cpg.data.batches import TaskData
+from cpg.device import resolve_device
 from cpg.classifier import Classifier, load_classifier, save_classifier
 from cpg.cli.pipelines import resolve_config
 from cpg.config import RunConfig, to_mapping

@@ -4,7 +4,7 @@ import argparse
 import dataclasses
 import json
 
-from cpg.algorithms.task_data import resolve_device
+from cpg.device import resolve_device
 from cpg.evaluation import evaluate_tasks
 from cpg.report import ConsoleReport
 from cpg.report.tables import compact_table, titled

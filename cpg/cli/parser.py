@@ -23,7 +23,7 @@ def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="pipeline YAML (default: pipelines/<tasks>.yaml when it exists)")
     parser.add_argument("--epochs-scale", type=float, help="multiply every stage's epochs by this factor")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--device", help="cpu, cuda, cuda:1 …")
+    parser.add_argument("--device", help="auto (default: CUDA when available, else cpu), cpu, cuda, cuda:1 …")
     parser.add_argument("--data-root", help="folder holding the datasets (default: ./data)")
     parser.add_argument("--download", action="store_true", default=None, help="download missing datasets")
     parser.add_argument("--no-verify-checksums", dest="verify_checksums", action="store_false", default=None,

@@ -14,7 +14,7 @@ from cpg.algorithms.seam import (
     SeamConfig, Source, TargetProblem, binary_problem, indirect_reuse, run_seam, seam_config, source_from_classifier,
     source_from_run, source_from_state_dict, subset_problem, superclass_problem,
 )
-from cpg.algorithms.task_data import resolve_device
+from cpg.device import resolve_device
 from cpg.config import read_yaml
 from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError

@@ -5,7 +5,7 @@ import dataclasses
 from pathlib import Path
 
 from cpg.algorithms.independent import train_task_alone
-from cpg.algorithms.task_data import resolve_device
+from cpg.device import resolve_device
 from cpg.classifier import Classifier, save_classifier
 from cpg.cli.parser import overrides
 from cpg.cli.pipelines import resolve_config

@@ -60,7 +60,7 @@ class RunConfig:
     max_width: float = 1.5
     width_step: float = 0.5
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"  # CUDA when available, else the CPU (cpg.device)
     data_root: str = "data"
     download: bool = False
     verify_checksums: bool = True

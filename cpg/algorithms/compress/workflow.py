@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from cpg.algorithms.compress.cost import cost
 from cpg.algorithms.compress.recovery import recover
 from cpg.algorithms.seam.source import Source
-from cpg.algorithms.task_data import TaskData
+from cpg.data.batches import TaskData
 from cpg.config.compress import CompressConfig
 from cpg.data import make_loader
 from cpg.engine import LoopStore, MemoryStore, evaluate

@@ -15,7 +15,7 @@ from cpg import optim
 from cpg.algorithms.doctor.channel_loss import DoctorLoss
 from cpg.algorithms.doctor.diagnosis import Diagnosis
 from cpg.algorithms.doctor.probe import output_channels, resolve_layer
-from cpg.algorithms.task_data import TaskData
+from cpg.data.batches import TaskData
 from cpg.config.doctor import DoctorConfig
 from cpg.engine import EpochLoop, EpochRecord, EpochReport, LoopHook, LoopStore, evaluate
 from cpg.errors import UserError

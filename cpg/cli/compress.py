@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Group
 
 from cpg.algorithms.compress import compress
-from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run
+from cpg.algorithms.source import Source, source_from_classifier, source_from_run
 from cpg.device import resolve_device
 from cpg.config import read_yaml
 from cpg.config.compress import CompressConfig, compress_config

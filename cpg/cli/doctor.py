@@ -15,7 +15,6 @@ from cpg.config import RunConfig, to_mapping
 from cpg.config.doctor import DoctorConfig, check_doctor
 from cpg.data import Task
 from cpg.data.long_tail import OPTION as IMBALANCE
-from cpg.data.long_tail import split_long_tail_name
 from cpg.engine import evaluate
 from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
@@ -99,12 +98,10 @@ def _load(args: argparse.Namespace) -> tuple[Classifier, RunConfig, Task]:
     classifier = load_classifier(args.classifier)
     if args.dataset:
         name, ratio, number = args.dataset, None, 1
+    elif classifier.trained_on is None:
+        raise UserError(f"{args.classifier} does not say what data it was trained on; pass --dataset and --task")
     else:
-        trained_on, _, trained_task = classifier.dataset.rpartition(":")
-        name, ratio = split_long_tail_name(trained_on)
-        number = int(trained_task) if trained_task.isdigit() else 1
-        if not name:
-            raise UserError(f"{args.classifier} does not say what data it was trained on; pass --dataset and --task")
+        name, ratio, number = classifier.trained_on.benchmark, classifier.trained_on.imbalance, classifier.trained_on.task
     number = args.task if args.task is not None else number
     ratio = args.imbalance if args.imbalance is not None else ratio
     flags = {key: value for key, value in (("seed", args.seed), ("device", args.device), ("data_root", args.data_root))

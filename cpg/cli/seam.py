@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cpg.algorithms.seam import (
-    SeamConfig, Source, TargetProblem, binary_problem, indirect_reuse, run_seam, seam_config, source_from_classifier,
-    source_from_run, source_from_state_dict, subset_problem, superclass_problem,
+    SeamConfig, TargetProblem, binary_problem, indirect_reuse, run_seam, seam_config, subset_problem, superclass_problem,
 )
-from cpg.device import resolve_device
+from cpg.algorithms.source import Source, source_from_classifier, source_from_run, source_from_state_dict
 from cpg.config import read_yaml
+from cpg.device import resolve_device
 from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
 from cpg.export import save_standalone
@@ -100,11 +100,20 @@ def _source(args: argparse.Namespace, config: SeamConfig) -> Source:
     if args.state_dict:
         if not args.arch or not args.dataset:
             raise UserError("--state-dict needs --arch and --dataset (the benchmark the weights were trained on)")
-        return source_from_state_dict(args.state_dict, args.arch, args.dataset, config,
+        benchmark, task = _dataset(args.dataset)
+        return source_from_state_dict(args.state_dict, args.arch, benchmark, task, config,
                                       1.0 if args.width is None else args.width)
     if args.task is None:
         raise UserError("--run needs --task K (which task of the run to re-engineer)")
     return source_from_run(args.run, args.task, config)
+
+
+def _dataset(text: str) -> tuple[str, int | None]:
+    """--dataset BENCHMARK (all its tasks) or BENCHMARK:K (its task K, from 1)."""
+    benchmark, colon, number = text.partition(":")
+    if colon and not number.isdigit():
+        raise UserError(f"--dataset {text}: give BENCHMARK or BENCHMARK:K with K a task number")
+    return benchmark, int(number) if colon else None
 
 
 def _problem(args: argparse.Namespace, source: Source) -> TargetProblem:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cpg.algorithms.independent import train_task_alone
 from cpg.device import resolve_device
-from cpg.classifier import Classifier, save_classifier
+from cpg.classifier import Classifier, TrainedOn, save_classifier
 from cpg.cli.parser import overrides
 from cpg.cli.pipelines import resolve_config
 from cpg.config import scale_epochs, to_mapping
@@ -47,7 +47,7 @@ def train(args: argparse.Namespace) -> int:
                                          store=lambda model: work.store("train", model))
     task = benchmark.tasks[args.task - 1]
     save_classifier(path, Classifier(model.cpu(), config.arch, benchmark.input_shape, task.classes, args.width,
-                                     dataset=f"{benchmark.name}:{args.task}"))
+                                     TrainedOn.of_run(config, args.task)))
     work.remove()
     console.console.print(f"{task.name}: val {accuracies['val'] * 100:.2f}%  test {accuracies['test'] * 100:.2f}%  -> {path}")
     return 0

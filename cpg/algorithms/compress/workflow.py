@@ -12,7 +12,7 @@ from torch import Tensor, nn
 
 from cpg.algorithms.compress.cost import cost
 from cpg.algorithms.compress.recovery import recover
-from cpg.algorithms.seam.source import Source
+from cpg.algorithms.source import Source
 from cpg.data.batches import TaskData
 from cpg.config.compress import CompressConfig
 from cpg.data import make_loader

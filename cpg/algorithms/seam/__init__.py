@@ -5,7 +5,6 @@ from cpg.algorithms.seam.config import AttackSettings, FinetuneSettings, SeamCon
 from cpg.algorithms.seam.indirect import indirect_reuse
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.reengineering import Reengineered, reengineer
-from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run, source_from_state_dict
 from cpg.algorithms.seam.target import TargetProblem, binary_problem, subset_problem, superclass_problem
 from cpg.algorithms.seam.workflow import SeamOutcome, run_seam
 
@@ -16,16 +15,12 @@ __all__ = [
     "Reengineered",
     "SeamConfig",
     "SeamOutcome",
-    "Source",
     "TargetProblem",
     "binary_problem",
     "indirect_reuse",
     "reengineer",
     "run_seam",
     "seam_config",
-    "source_from_classifier",
-    "source_from_run",
-    "source_from_state_dict",
     "subset_problem",
     "superclass_problem",
 ]

@@ -9,7 +9,7 @@ from torch import nn
 
 from cpg.algorithms.seam.config import SeamConfig
 from cpg.algorithms.seam.reengineering import Reengineered
-from cpg.algorithms.seam.source import Source
+from cpg.algorithms.source import Source
 from cpg.algorithms.seam.target import TargetProblem
 from cpg.data import make_loader
 from cpg.engine import evaluate

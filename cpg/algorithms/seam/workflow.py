@@ -11,7 +11,7 @@ from cpg.algorithms.seam.config import SeamConfig
 from cpg.algorithms.seam.deploy import standalone_module
 from cpg.algorithms.seam.reengineering import Reengineered, reengineer
 from cpg.algorithms.seam.report import seam_report
-from cpg.algorithms.seam.source import Source
+from cpg.algorithms.source import Source
 from cpg.algorithms.seam.target import TargetProblem
 from cpg.engine import LoopStore, MemoryStore
 from cpg.report import Reporter

@@ -33,8 +33,7 @@ from cpg.export.task import export_task
 from cpg.models import build_model, model_factory
 from cpg.nn import Reuse, TaskNetwork, task_model
 from cpg.report import ConsoleReport
-from cpg.runner import execute
-from cpg.runs import open_run
+from cpg.workflows import execute, open_run
 
 SHAPE = (3, 32, 32)
 

@@ -95,14 +95,16 @@ def test_every_command_names_a_handler_that_exists():
 
 def test_the_names_the_arguments_offer_are_the_librarys():
     from cpg.algorithms import STRATEGIES
-    from cpg.cli.arguments import compress, eval, export, names
+    from cpg.cli.arguments import compress, eval, export, inspect, names
     from cpg.config import RunConfig
     from cpg.data import BENCHMARKS
-    from cpg.evaluation import SPLITS
     from cpg.export.task import FORMATS
     from cpg.importance import METRICS
     from cpg.models import ARCHS
+    from cpg.workflows.evaluate import SPLITS
+    from cpg.workflows.inspect import PLOTS
 
     assert eval.SPLITS == SPLITS and export.FORMATS == FORMATS and compress.METRICS == tuple(METRICS)
+    assert inspect.PLOTS == PLOTS
     assert names.BENCHMARKS == BENCHMARKS.names() and names.ARCHS == ARCHS.names()
     assert sorted(names.STRATEGIES) == sorted(STRATEGIES.names()) and names.STRATEGIES[0] == RunConfig().strategy

@@ -1,5 +1,6 @@
 """Source models for re-engineering and channel compression: a classifier file from
-`cpg train`, a user's own `state_dict` of a registered architecture, or one task of a CPG run."""
+`cpg train` or a user's own `state_dict` of a registered architecture (one task of a saved CPG
+run is a source too: `cpg.workflows.sources`)."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,12 +11,10 @@ from torch import Tensor, nn
 from cpg.algorithms.source_data import source_task
 from cpg.classifier import load_classifier
 from cpg.config.source_data import SourceDataConfig
-from cpg.data import Task, build_benchmark
+from cpg.data import Task
 from cpg.data.long_tail import OPTION as IMBALANCE
 from cpg.errors import UserError
 from cpg.models import build_model, check_arch
-from cpg.nn import task_model
-from cpg.runs import open_run
 
 
 @dataclass
@@ -58,19 +57,6 @@ def source_from_state_dict(path: str | Path, arch: str, benchmark: str, task_num
     _check_fit(state, model, f"{path} does not fit {arch} (width {width:g}) with the {task.num_classes} classes of {data}")
     model.load_state_dict(state, strict=False)
     return Source(model.eval(), arch, task, input_shape, f"{path} ({arch}, {data})")
-
-
-def source_from_run(path: str | Path, task_number: int, config: SourceDataConfig) -> Source:
-    run = open_run(path)
-    run.check_task(task_number)
-    benchmark = build_benchmark(
-        run.config.tasks, data_root=config.data_root or run.config.data_root, download=config.download,
-        verify_checksums=config.verify_checksums, val_fraction=run.config.val_fraction,
-        options=run.config.benchmark_options,
-    )
-    task = benchmark.tasks[task_number - 1]
-    model = task_model(run.network, task_number).cpu()
-    return Source(model, run.config.arch, task, benchmark.input_shape, f"{path} task {task_number} ({task.name})")
 
 
 def _read_state_dict(path: Path) -> dict[str, Tensor]:

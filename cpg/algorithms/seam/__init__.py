@@ -6,7 +6,6 @@ from cpg.algorithms.seam.indirect import indirect_reuse
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.reengineering import Reengineered, reengineer
 from cpg.algorithms.seam.target import TargetProblem, binary_problem, subset_problem, superclass_problem
-from cpg.algorithms.seam.workflow import SeamOutcome, run_seam
 
 __all__ = [
     "AttackSettings",
@@ -14,12 +13,10 @@ __all__ = [
     "MaskedModule",
     "Reengineered",
     "SeamConfig",
-    "SeamOutcome",
     "TargetProblem",
     "binary_problem",
     "indirect_reuse",
     "reengineer",
-    "run_seam",
     "seam_config",
     "subset_problem",
     "superclass_problem",

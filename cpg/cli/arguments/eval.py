@@ -3,7 +3,7 @@
 import argparse
 
 SPLITS = ("test", "val")
-"""The splits `cpg.evaluation` evaluates."""
+"""The splits `cpg.workflows.evaluate` evaluates."""
 
 
 def add_eval(subparsers: argparse._SubParsersAction) -> None:

@@ -13,9 +13,9 @@ from torch import Tensor, nn
 from cpg.algorithms.compress.cost import cost
 from cpg.algorithms.compress.recovery import recover
 from cpg.algorithms.source import Source
-from cpg.data.batches import TaskData
 from cpg.config.compress import CompressConfig
 from cpg.data import make_loader
+from cpg.data.batches import TaskData
 from cpg.engine import LoopStore, MemoryStore, evaluate
 from cpg.export import exact_keep, median_latencies, slim
 from cpg.export.fuse import fuse_batchnorm

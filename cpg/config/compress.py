@@ -1,4 +1,4 @@
-"""Settings of channel compression (`cpg compress`, DESIGN.md §6), from a recipe YAML
+"""Settings of channel compression (`cpg compress`), from a recipe YAML
 (`pipelines/compress-*.yaml`) and command-line flags."""
 
 from collections.abc import Mapping

@@ -1,5 +1,5 @@
-"""The typed configuration of a run. Defaults are the CPG paper's CIFAR-100 protocol
-(DESIGN.md §4); pipeline YAML files and command-line flags override them."""
+"""The typed configuration of a run. Defaults are the CPG paper's CIFAR-100 protocol (the
+README's "The protocol"); pipeline YAML files and command-line flags override them."""
 
 from dataclasses import dataclass, field
 

@@ -1,4 +1,4 @@
-"""Channel compression of one task's model (DESIGN.md §6): score the channels with a metric,
+"""Channel compression of one task's model: score the channels with a metric,
 choose a subnet (uniform, global or per-layer ratios, to a channel share or a FLOPs budget),
 slim it, fine-tune briefly, fold BatchNorm, and measure it against the model it came from."""
 

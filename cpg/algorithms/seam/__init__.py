@@ -1,4 +1,4 @@
-"""SeaM model re-engineering (ICSE 2023, DESIGN.md §6): from a trained classifier and a
+"""SeaM model re-engineering (ICSE 2023): from a trained classifier and a
 narrower target problem, a module that keeps only the weights the problem needs."""
 
 from cpg.algorithms.seam.config import AttackSettings, FinetuneSettings, SeamConfig, seam_config

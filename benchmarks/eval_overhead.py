@@ -1,4 +1,4 @@
-"""Inference cost of CPG's task switching and of exported tasks (DESIGN.md §8).
+"""Inference cost of CPG's task switching and of exported tasks (README: Performance).
 
 1. Evaluating a committed task with its effective weights cached ÷ a plain dense model's
    forward, same architecture and batch (goal ≤ 1.02). The task is task 2 of a network whose

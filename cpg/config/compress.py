@@ -1,5 +1,5 @@
 """Settings of channel compression (`cpg compress`), from a recipe YAML
-(`pipelines/compress-*.yaml`) and command-line flags."""
+(`pipelines/compress-*.yaml`) and command-line flags (docs/architecture.md: layers)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """The typed configuration of a run. Defaults are the CPG paper's CIFAR-100 protocol (the
-README's "The protocol"); pipeline YAML files and command-line flags override them."""
+README's "The protocol"); pipeline YAML files and command-line flags override them
+(docs/architecture.md: layers)."""
 
 from dataclasses import dataclass, field
 

@@ -1,6 +1,7 @@
 """Channel compression of one task's model: score the channels with a metric,
 choose a subnet (uniform, global or per-layer ratios, to a channel share or a FLOPs budget),
-slim it, fine-tune briefly, fold BatchNorm, and measure it against the model it came from."""
+slim it, fine-tune briefly, fold BatchNorm, and measure it against the model it came from.
+The command around it is cpg/workflows/compress.py (docs/architecture.md)."""
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass

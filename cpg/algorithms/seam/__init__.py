@@ -1,5 +1,6 @@
 """SeaM model re-engineering (ICSE 2023): from a trained classifier and a
-narrower target problem, a module that keeps only the weights the problem needs."""
+narrower target problem, a module that keeps only the weights the problem needs. The command
+around it is cpg/workflows/seam.py (docs/architecture.md)."""
 
 from cpg.algorithms.seam.config import AttackSettings, FinetuneSettings, SeamConfig, seam_config
 from cpg.algorithms.seam.indirect import indirect_reuse

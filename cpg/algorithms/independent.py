@@ -13,10 +13,10 @@ import torch.nn.functional as F
 from cpg import optim
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.state import RunState, Stage, TaskResult
-from cpg.data.batches import TaskData
 from cpg.classifier import Classifier, TrainedOn, save_classifier
 from cpg.config import RunConfig
 from cpg.data import Benchmark
+from cpg.data.batches import TaskData
 from cpg.engine import EpochLoop, LoopPosition, LoopStore, LossFn, MemoryStore, evaluate
 from cpg.errors import RunFailed, UserError
 from cpg.models import build_model

@@ -26,8 +26,8 @@ import torch
 from torch import Tensor, nn
 
 from cpg.errors import UserError
-from cpg.models.channels import ChannelSpace, channel_spaces
 from cpg.importance import Batches, ChannelMetric
+from cpg.models.channels import ChannelSpace, channel_spaces
 
 _SHOWN = 12
 

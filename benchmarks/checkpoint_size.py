@@ -1,4 +1,4 @@
-"""Checkpoint bytes after 20 tasks ÷ dense float32 model bytes (DESIGN.md §8), plus save and
+"""Checkpoint bytes after 20 tasks ÷ dense float32 model bytes (README: Performance), plus save and
 load time per checkpoint.
 
 Builds a 20-task CPG network on VGG16-BN with the protocol's structure: each task claims the

@@ -20,7 +20,7 @@ import cpg  # noqa: F401
 from cpg.cli.pipelines import default_pipeline, resolve_config
 from cpg.report import ConsoleReport
 from cpg.report.compare import comparison_markdown, comparison_rows
-from cpg.runner import execute
+from cpg.workflows import execute
 
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
 DEFAULT_SETTINGS = {

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from cpg.algorithms.compress import compress
-from cpg.algorithms.seam.source import source_from_classifier
+from cpg.algorithms.source import source_from_classifier
 from cpg.cli import main as cpg_main
 from cpg.config import read_yaml
 from cpg.config.compress import compress_config

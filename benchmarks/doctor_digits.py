@@ -19,12 +19,12 @@ import torch
 
 from cpg.algorithms.doctor import diagnose, treat_classifier
 from cpg.algorithms.independent import train_task_alone
-from cpg.algorithms.task_data import TaskData
 from cpg.cli.pipelines import resolve_config
 from cpg.config.doctor import DoctorConfig
+from cpg.data.batches import TaskData
 from cpg.engine import evaluate
 from cpg.report import ConsoleReport, Reporter
-from cpg.runner import load_benchmark
+from cpg.workflows.run_settings import load_benchmark
 
 CPU = torch.device("cpu")
 DEFAULT = DoctorConfig()

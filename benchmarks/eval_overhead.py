@@ -1,4 +1,4 @@
-"""Inference cost of CPG's task switching and of exported tasks (DESIGN.md §8).
+"""Inference cost of CPG's task switching and of exported tasks (README: Performance).
 
 1. Evaluating a committed task with its effective weights cached ÷ a plain dense model's
    forward, same architecture and batch (goal ≤ 1.02). The task is task 2 of a network whose
@@ -33,8 +33,7 @@ from cpg.export.task import export_task
 from cpg.models import build_model, model_factory
 from cpg.nn import Reuse, TaskNetwork, task_model
 from cpg.report import ConsoleReport
-from cpg.runner import execute
-from cpg.runs import open_run
+from cpg.workflows import execute, open_run
 
 SHAPE = (3, 32, 32)
 

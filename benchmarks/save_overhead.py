@@ -24,7 +24,7 @@ from cpg.checkpoint import RunFolder
 from cpg.config import build_config
 from cpg.report import ConsoleReport, Reporter
 from cpg.report.reporter import StageReport
-from cpg.runner import execute
+from cpg.workflows import execute
 
 SPENT: dict[str, float] = defaultdict(float)
 

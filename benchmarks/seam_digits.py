@@ -25,10 +25,12 @@ from pathlib import Path
 
 import torch
 
-from cpg.algorithms.seam import SeamConfig, Source, binary_problem, indirect_reuse, run_seam, seam_config, source_from_classifier
+from cpg.algorithms.seam import SeamConfig, binary_problem, indirect_reuse, seam_config
+from cpg.algorithms.source import Source, source_from_classifier
 from cpg.cli import main as cpg_main
 from cpg.config import read_yaml
 from cpg.report import ConsoleReport, Reporter
+from cpg.workflows.seam import run_seam
 
 CPU = torch.device("cpu")
 MAX_RATIO = 0.10

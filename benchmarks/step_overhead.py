@@ -1,4 +1,4 @@
-"""CPG finetune training step ÷ plain dense step, same architecture and batch (DESIGN.md §8).
+"""CPG finetune training step ÷ plain dense step, same architecture and batch (README: Performance).
 
 The CPG step is that of task 2 after task 1 was pruned to 50%: gradient gating, weight decay on
 owned weights and a trained picking mask are all on. Both steps use the same optimizer kind

@@ -1,4 +1,4 @@
-"""Training throughput (images per second), measured in one process (DESIGN.md §8):
+"""Training throughput (images per second), measured in one process (README: Performance):
 
 1. cpg's training loop (seeded in-memory loader + `cpg.engine.train_epoch`) on a plain model
    ÷ a plain PyTorch loop (DataLoader over a TensorDataset) on the same model and data;

@@ -1,4 +1,4 @@
-"""The run folder: atomic writes, versioned state/model pairs, safe loading (DESIGN.md §7).
+"""The run folder: atomic writes, versioned state/model pairs, safe loading (docs/architecture.md).
 
 Every save writes `model-N.pt` and then `state-N.json`, each through a temporary file that is
 flushed, fsynced and renamed, so a crash leaves either the new pair or the previous one. Loading

@@ -56,8 +56,3 @@ def cosine(epochs: int) -> Callable[[float, int], float]:
 def cosine_lr(base: float, epoch: int, epochs: int) -> float:
     """Learning rate of `epoch` (0-based) annealed from `base` towards 0 over `epochs`."""
     return base * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-
-
-def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr

@@ -1,7 +1,9 @@
 """Registries: named things a user picks on the command line (strategies, benchmarks,
 architectures), each added by one decorated definition."""
 
-from collections.abc import Callable, Iterator
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 from cpg.errors import UserError
@@ -39,3 +41,10 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
+
+
+def import_package(name: str, path: Iterable[str]) -> None:
+    """Import every module of the package `name` (its `__path__`): how a package of decorated
+    definitions registers all of them."""
+    for module in pkgutil.iter_modules(path):
+        importlib.import_module(f"{name}.{module.name}")

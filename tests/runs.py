@@ -45,7 +45,7 @@ def results(run_dir: Path) -> dict[str, Any]:
 
 
 def final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
-    from cpg.runs import open_run
+    from cpg.workflows import open_run
 
     return open_run(run_dir).network.state_dict()
 

@@ -8,7 +8,7 @@ import torch
 
 from cpg.checkpoint import CheckpointError, RunFolder, load_tensors, save_tensors
 from cpg.cli import main
-from cpg.runner import execute
+from cpg.workflows import execute
 
 
 def snapshot_of(folder) -> dict[str, str]:

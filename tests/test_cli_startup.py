@@ -94,9 +94,18 @@ def test_every_command_names_a_handler_that_exists():
 
 
 def test_the_names_the_arguments_offer_are_the_librarys():
-    from cpg.cli.arguments import compress, eval, export
-    from cpg.evaluation import SPLITS
+    from cpg.algorithms import STRATEGIES
+    from cpg.cli.arguments import compress, eval, export, inspect, names
+    from cpg.config import RunConfig
+    from cpg.data import BENCHMARKS
     from cpg.export.task import FORMATS
-    from cpg.metrics import METRICS
+    from cpg.importance import METRICS
+    from cpg.models import ARCHS
+    from cpg.workflows.evaluate import SPLITS
+    from cpg.workflows.inspect import PLOTS
 
     assert eval.SPLITS == SPLITS and export.FORMATS == FORMATS and compress.METRICS == tuple(METRICS)
+    assert inspect.PLOTS == PLOTS
+    assert sorted(names.BENCHMARKS) == sorted(BENCHMARKS.names()) and names.BENCHMARKS[0] == RunConfig().tasks
+    assert names.ARCHS == ARCHS.names()
+    assert sorted(names.STRATEGIES) == sorted(STRATEGIES.names()) and names.STRATEGIES[0] == RunConfig().strategy

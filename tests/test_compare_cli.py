@@ -6,7 +6,7 @@ import pytest
 
 from cpg.checkpoint import RunFolder
 from cpg.cli import main
-from cpg.runner import execute
+from cpg.workflows import execute
 
 TWO_TASKS = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 20, "test_per_class": 10, "image_size": 8,
              "channels": 1, "difficulty": 0.8}

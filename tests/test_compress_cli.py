@@ -14,7 +14,7 @@ from cpg.cli import main
 from cpg.config import read_yaml
 from cpg.config.compress import compress_config
 from cpg.data import build_benchmark
-from cpg.metrics import L1Norm
+from cpg.importance import L1Norm
 from cpg.pruner import global_threshold, keep_masks, score_spaces
 from tests.fixtures.committed_run import committed_run
 from tests.fixtures.pruned import digits_classifier_file, masked

@@ -11,7 +11,7 @@ from torch import nn
 from cpg import pruner
 from cpg.algorithms.seam import MaskedModule
 from cpg.errors import UserError
-from cpg.metrics import BatchNormScale, ChannelNorm, ClassRelevance, L1Norm, L2Norm, LearnedMask, Taylor, build_metric
+from cpg.importance import BatchNormScale, ChannelNorm, ClassRelevance, L1Norm, L2Norm, LearnedMask, Taylor, build_metric
 from cpg.models import build_model, model_factory
 from cpg.nn import Reuse, TaskNetwork
 

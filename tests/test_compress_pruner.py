@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from cpg.errors import UserError
-from cpg.export import ChannelSpace, count_flops, slim
-from cpg.metrics import L1Norm
-from cpg.models import build_model
+from cpg.export import count_flops, slim
+from cpg.importance import L1Norm
+from cpg.models import ChannelSpace, build_model
 from cpg.pruner import ScoredSpace, global_threshold, keep_masks, per_layer, score_spaces, uniform, within_flops
 from tests.fixtures.pruned import masked
 from tests.test_seam_slim import randomised

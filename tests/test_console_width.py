@@ -9,7 +9,7 @@ from rich.console import Console
 from cpg.report import ConsoleReport
 from cpg.report.inspection import inspection
 from cpg.report.inspection_tables import inspection_tables
-from cpg.runs import open_run
+from cpg.workflows import open_run
 from tests.fixtures.committed_run import committed_run
 
 WIDTH = 80

@@ -5,7 +5,7 @@ import torchvision
 
 import cpg
 from cpg.data import build_benchmark
-from cpg.runner import fit
+from cpg.workflows import fit
 
 
 def test_converted_resnet18_learns_two_tasks_without_forgetting(quick_config, quiet, monkeypatch):

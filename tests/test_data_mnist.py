@@ -9,8 +9,8 @@ from torchvision.datasets import MNIST
 
 from cpg.cli import main
 from cpg.data import build_benchmark
-from cpg.data.permuted import pixel_permutation
-from cpg.data.rotated import task_angles
+from cpg.data.benchmarks.permuted import pixel_permutation
+from cpg.data.benchmarks.rotated import task_angles
 from cpg.errors import UserError
 from tests.fixtures.mnist_idx import FILES, IMAGE_MAGIC, LABEL_MAGIC, read_idx, write_mnist
 

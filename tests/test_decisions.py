@@ -15,8 +15,7 @@ from cpg.algorithms.decisions import Estimate, compare
 from cpg.cli import main
 from cpg.config import build_config
 from cpg.report import ConsoleReport
-from cpg.runner import execute
-from cpg.runs import open_run
+from cpg.workflows import execute, open_run
 from tests.runs import BATCH, record_committed_logits
 
 SCENARIO: dict[str, Any] = {
@@ -189,9 +188,9 @@ def test_a_goal_out_of_reach_at_the_maximum_width_keeps_the_sparsest_step_within
 def test_decisions_never_read_the_test_split(root, reference, monkeypatch):
     """Goals computed in the run (no goal file) and every decision are the same when the test
     labels are shuffled; only the test accuracies change."""
-    import cpg.runner
+    import cpg.workflows.run
 
-    load = cpg.runner.load_benchmark
+    load = cpg.workflows.run.load_benchmark
 
     def poisoned(config):
         benchmark = load(config)
@@ -200,7 +199,7 @@ def test_decisions_never_read_the_test_split(root, reference, monkeypatch):
             task.test.labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(3))]
         return benchmark
 
-    monkeypatch.setattr(cpg.runner, "load_benchmark", poisoned)
+    monkeypatch.setattr(cpg.workflows.run, "load_benchmark", poisoned)
     monkeypatch.chdir(root)
     results = execute(scenario(root, "poisoned"), console=QUIET)
     for clean, dirty in zip(reference["tasks"], results["tasks"]):

@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cpg.algorithms.doctor import DoctorLoss, channel_loss, most_confusing
-from cpg.metrics import LayerTap
+from cpg.importance import LayerTap
 
 CLASSES, CHANNELS, BATCH = 4, 6, 8
 

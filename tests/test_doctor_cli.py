@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from cpg.algorithms.doctor import load_diagnosis
-from cpg.classifier import Classifier, load_classifier, save_classifier
+from cpg.classifier import Classifier, TrainedOn, load_classifier, save_classifier
 from cpg.cli import main
 from cpg.data import build_benchmark
 from cpg.data.labels import class_counts
@@ -19,7 +19,7 @@ def classifier(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "digits.pt"
     save_classifier(path, Classifier(trained_digits_model(), "small_cnn", (1, 8, 8), digits_task().classes,
-                                     dataset="digits-10:1"))
+                                     trained_on=TrainedOn("digits-10", 1)))
     return path
 
 
@@ -47,7 +47,7 @@ def test_treat_writes_a_classifier_that_loads(classifier, tmp_path, capsys):
             "--quiet"]
     assert main(argv) == 0
     treated = load_classifier(output)
-    assert treated.classes == digits_task().classes and treated.dataset == "digits-10:1"
+    assert treated.classes == digits_task().classes and treated.trained_on == TrainedOn("digits-10", 1)
     assert load_diagnosis(tmp_path / "treated-diagnosis.pt")[0].layer == "features.7"
     assert "test" in capsys.readouterr().out
 
@@ -99,7 +99,7 @@ def test_a_long_tailed_classifier_is_diagnosed_on_its_long_tailed_data(capsys, t
     argv = ["train", "--dataset", "digits-10", "--imbalance", "10", "--balanced-sampling", "--focal-gamma", "2",
             "--epochs", "3", "-o", str(path), "--quiet"]
     assert main(argv) == 0
-    assert load_classifier(path).dataset == "digits-10-lt10:1"
+    assert load_classifier(path).trained_on == TrainedOn("digits-10", 1, 10.0)
     assert main(["doctor", "diagnose", str(path), "--quiet"]) == 0
     images = load_diagnosis(tmp_path / "tail-diagnosis.pt")[0].images
     tail_sizes = class_counts(build_benchmark("digits-10", options={"imbalance": 10}).tasks[0].train, 10)

@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cpg.algorithms.task_data import TaskData
 from cpg.data import build_benchmark
+from cpg.data.batches import TaskData
 from cpg.data.labels import class_counts
 from cpg.data.long_tail import long_tail_sizes, split_long_tail_name
 from cpg.errors import UserError

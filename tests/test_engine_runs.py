@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from cpg.nn import PICK_INIT, picked_share
-from cpg.runner import execute
-from cpg.runs import open_run
+from cpg.workflows import execute, open_run
 from tests.runs import BATCH, assert_unchanged_after_commit, record_committed_logits
 
 
@@ -48,7 +47,7 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
     from cpg.algorithms.run_store import RunStore
     from cpg.data import build_benchmark
     from cpg.data.task import Benchmark
-    from cpg.runner import fit
+    from cpg.workflows import fit
     from cpg.models import model_factory
     from cpg.nn import TaskNetwork
 

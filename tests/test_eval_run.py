@@ -8,10 +8,10 @@ import pytest
 
 import cpg.checkpoint
 from cpg.cli import main
-from cpg.evaluation import evaluate_tasks
 from cpg.nn import SharableMixin
-from cpg.runner import load_benchmark
-from cpg.runs import open_run
+from cpg.workflows import open_run
+from cpg.workflows.evaluate import evaluate_tasks
+from cpg.workflows.run_settings import load_benchmark
 from tests.fixtures.committed_run import committed_run
 
 

@@ -11,8 +11,8 @@ from cpg.cli import main
 from cpg.export.task import export_task
 from cpg.models import model_factory
 from cpg.nn import Reuse, TaskNetwork
-from cpg.runner import load_benchmark
-from cpg.runs import open_run
+from cpg.workflows import open_run
+from cpg.workflows.run_settings import load_benchmark
 from tests.fixtures.committed_run import committed_run
 
 WITHOUT_CPG = """

@@ -12,7 +12,7 @@ from cpg.cli import main
 from cpg.data import build_benchmark
 from cpg.errors import UserError
 from cpg.goals import load_goals
-from cpg.runner import execute, fit
+from cpg.workflows import execute, fit
 from tests.conftest import QUICK
 from tests.runs import results, write_pipeline
 
@@ -109,7 +109,7 @@ def test_a_network_of_your_own_is_measured_against_copies_of_itself(quick_config
         rows.append(row)
         return model, row
 
-    monkeypatch.setattr("cpg.runner.train_task_alone", spy)
+    monkeypatch.setattr("cpg.workflows.run_goals.train_task_alone", spy)
     network = cpg.TaskNetwork(cpg.convert(torch_mlp()))
     config = quick_config(goal={"value": None})
     outcome = fit(network, build_benchmark("synthetic", options=OPTIONS), config, console=quiet)

@@ -143,7 +143,7 @@ def test_resnet50_factory_takes_torchvisions_state_dict_and_grows_by_sqrt_width(
 def test_finegrained_pipeline_reads_the_documented_folders_as_imagenet_input(tmp_path):
     from cpg.cli.pipelines import SHIPPED
     from cpg.config import read_pipeline
-    from cpg.runner import load_benchmark
+    from cpg.workflows.run_settings import load_benchmark
     from tests.fixtures.image_folders import write_image_tree
 
     roots = ("cubs_cropped", "stanford_cars_cropped", "flowers", "wikiart", "sketches")

@@ -52,7 +52,7 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     owns nothing there any more. A run killed right after that and resumed must rebuild the same
     optimizer (the layer stays trained) and end like an uninterrupted run."""
     from cpg.nn import TaskNetwork
-    from cpg.runner import execute
+    from cpg.workflows import execute
 
     claim = TaskNetwork.claim_free_weights
 
@@ -73,7 +73,7 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     config = quick_config(name="killed", benchmark_options=options)
     with pytest.raises(Killed):
         execute(config, console=quiet)
-    from cpg.runs import open_run
+    from cpg.workflows import open_run
 
     network = open_run(tmp_path / "checkpoints" / "killed").network
     _, layer = network.sharable_layers()[0]
@@ -94,7 +94,7 @@ LOOPS = {
 @pytest.mark.parametrize("settings,moment", LOOPS.values(), ids=LOOPS.keys())
 def test_a_loop_killed_inside_a_run_resumes_to_identical_results(quick_config, quiet, monkeypatch, tmp_path,
                                                                   settings, moment):
-    from cpg.runner import execute
+    from cpg.workflows import execute
 
     options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,
                "channels": 1, "difficulty": 0.5}

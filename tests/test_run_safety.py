@@ -7,11 +7,11 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from cpg.engine import loop as training_loop
 from cpg.checkpoint import RunFolder
 from cpg.cli import main
+from cpg.engine import loop as training_loop
 from cpg.errors import RunFailed, UserError
-from cpg.runner import execute
+from cpg.workflows import execute
 from tests.runs import assert_same_weights, final_weights, without_times
 
 

@@ -1,5 +1,5 @@
-"""A run says where it went: its folder and TensorBoard command at the end, its folder when it is
-interrupted; a finished run invoked again reports its results without writing anything."""
+"""A run says where it went: the device it computes on, its folder and TensorBoard command at the
+end, its folder when it is interrupted; a finished run invoked again reports its results without writing anything."""
 
 from pathlib import Path
 
@@ -23,8 +23,9 @@ def pipeline(tmp_path: Path, monkeypatch) -> Path:
 def test_a_run_ends_with_its_folder_and_tensorboard_command(pipeline, tmp_path, capsys):
     argv = ["run", "--config", str(pipeline), "--name", "mine", "--quiet"]
     assert main(argv) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "checkpoints/mine" in out and "tensorboard --logdir logs/mine" in out
+    assert "device: cpu (auto: no CUDA device)" in err.splitlines()
     logs = tmp_path / "logs" / "mine"
     written = {path: path.stat().st_mtime_ns for path in logs.iterdir()}
     models = sorted((tmp_path / "checkpoints" / "mine").glob("model-*.pt"))

@@ -7,7 +7,7 @@ import pytest
 from cpg.checkpoint import RunFolder
 from cpg.engine import loop as training_loop
 from cpg.engine.stop import STOP, StopRequested
-from cpg.runner import execute
+from cpg.workflows import execute
 from tests.runs import Killed, assert_same_weights, final_weights, without_times
 
 TWO_TASKS = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,

@@ -73,6 +73,16 @@ def test_file_that_is_not_a_state_dict(capsys, tmp_path, classifier):
     assert "not a readable state_dict" in line
 
 
+@pytest.mark.parametrize("dataset, expected", [("digits-10:two", "give BENCHMARK or BENCHMARK:K"),
+                                               ("digits-5:6", "task 6: digits-5 has tasks 1..5")])
+def test_a_dataset_names_a_benchmark_and_maybe_its_task(capsys, tmp_path, classifier, dataset, expected):
+    path = tmp_path / "weights.pt"
+    torch.save(build_model("small_cnn", 2, (1, 8, 8)).state_dict(), path)
+    line = one_line_error(capsys, ["seam", "--state-dict", str(path), "--arch", "small_cnn", "--dataset", dataset,
+                                   "--target-class", "3"])
+    assert expected in line
+
+
 def test_no_source_or_no_target(capsys, classifier):
     assert "exactly one of --classifier" in one_line_error(capsys, ["seam", "--target-class", "3"])
     assert "exactly one of --target-class" in one_line_error(capsys, ["seam", "--classifier", classifier])

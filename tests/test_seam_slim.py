@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from cpg.export import channel_spaces, exact_keep, output_layer, slim
-from cpg.models import build_model
+from cpg.export import exact_keep, slim
+from cpg.models import build_model, channel_spaces
 from cpg.models.vgg import VGG
 
 CASES = [("small_cnn", (1, 8, 8), 1.0), ("vgg16", (1, 8, 8), 0.1), ("resnet20", (3, 8, 8), 1.0),
@@ -123,7 +123,7 @@ def test_a_space_never_loses_every_channel():
 def test_model_outputs_cannot_be_removed():
     model = build_model("small_cnn", 10, (1, 8, 8))
     with pytest.raises(ValueError, match="not a layer whose output channels can be removed"):
-        slim(model, {output_layer(model): torch.ones(10, dtype=torch.bool)})
+        slim(model, {model.head_layer: torch.ones(10, dtype=torch.bool)})
 
 
 def test_exact_keep_removes_dead_and_unread_channels_without_changing_outputs():

@@ -3,13 +3,14 @@
 import pytest
 import torch
 
-from cpg.algorithms.seam import SeamConfig, binary_problem, source_from_run, source_from_state_dict
-from cpg.algorithms.seam.source_data import source_task
+from cpg.algorithms.seam import SeamConfig, binary_problem
+from cpg.algorithms.source import source_from_state_dict
+from cpg.algorithms.source_data import source_task
 from cpg.data import build_benchmark
 from cpg.errors import UserError
 from cpg.nn import task_model
-from cpg.runner import execute
-from cpg.runs import open_run
+from cpg.workflows import execute, open_run
+from cpg.workflows.sources import source_from_run
 from tests.fixtures.seam import digits_classifier
 
 
@@ -18,7 +19,7 @@ def test_state_dict_wrapped_prefixed_and_without_batch_counters_loads(tmp_path):
     wrapped = {"state_dict": {f"module.{key}": value for key, value in state.items()
                               if not key.endswith("num_batches_tracked")}}
     torch.save(wrapped, tmp_path / "weights.pt")
-    source = source_from_state_dict(tmp_path / "weights.pt", "small_cnn", "digits-10", SeamConfig())
+    source = source_from_state_dict(tmp_path / "weights.pt", "small_cnn", "digits-10", None, SeamConfig())
     assert all(torch.equal(source.model.state_dict()[key], value) for key, value in state.items()
                if not key.endswith("num_batches_tracked"))
     assert source.classes == tuple(str(digit) for digit in range(10))
@@ -29,14 +30,14 @@ def test_state_dict_errors_are_one_line(tmp_path):
     state["extra.weight"] = torch.zeros(1)
     torch.save(state, tmp_path / "extra.pt")
     with pytest.raises(UserError) as raised:
-        source_from_state_dict(tmp_path / "extra.pt", "small_cnn", "digits-10", SeamConfig())
+        source_from_state_dict(tmp_path / "extra.pt", "small_cnn", "digits-10", None, SeamConfig())
     assert "has no place for extra.weight" in str(raised.value) and "\n" not in str(raised.value)
     with pytest.raises(UserError, match="no such file"):
-        source_from_state_dict(tmp_path / "missing.pt", "small_cnn", "digits-10", SeamConfig())
+        source_from_state_dict(tmp_path / "missing.pt", "small_cnn", "digits-10", None, SeamConfig())
 
 
 def test_a_multi_task_benchmark_without_a_task_is_merged_by_class_name():
-    task, shape = source_task("digits-5", SeamConfig())
+    task, shape = source_task("digits-5", None, SeamConfig())
     assert shape == (1, 8, 8) and task.classes == tuple(str(digit) for digit in range(10))
     pairs = build_benchmark("digits-5").tasks
     for split in ("train", "val", "test"):
@@ -47,10 +48,10 @@ def test_a_multi_task_benchmark_without_a_task_is_merged_by_class_name():
 
 
 def test_one_task_of_a_benchmark_by_number():
-    task, _ = source_task("digits-5:2", SeamConfig())
+    task, _ = source_task("digits-5", 2, SeamConfig())
     assert task.classes == ("2", "3")
     with pytest.raises(UserError, match="has tasks 1..5"):
-        source_task("digits-5:6", SeamConfig())
+        source_task("digits-5", 6, SeamConfig())
 
 
 def test_a_task_of_a_cpg_run_is_a_source(tmp_path, quick_config):

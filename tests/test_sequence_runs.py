@@ -7,7 +7,7 @@ import pytest
 
 from cpg.cli.pipelines import SHIPPED, resolve_config
 from cpg.models import ARCHS
-from cpg.runner import execute
+from cpg.workflows import execute
 from tests.fixtures.cifar_archive import write_cifar10
 from tests.fixtures.mnist_idx import write_mnist
 

@@ -8,7 +8,7 @@ import torch
 from cpg.algorithms.context import RunContext
 from cpg.classifier import load_classifier
 from cpg.cli import main
-from cpg.runner import execute
+from cpg.workflows import execute
 
 HARD = {"num_tasks": 3, "classes_per_task": 4, "train_per_class": 30, "test_per_class": 15, "image_size": 8,
         "channels": 1, "difficulty": 0.6}
@@ -100,7 +100,7 @@ def test_compare_prints_one_row_per_run_and_refuses_mixed_benchmarks(quick_confi
 
 def test_finetune_runs_can_be_opened_and_independent_runs_say_where_their_models_are(quick_config, quiet, tmp_path):
     from cpg.errors import UserError
-    from cpg.runs import open_run
+    from cpg.workflows import open_run
 
     run(quick_config, quiet, "finetune")
     opened = open_run(tmp_path / "checkpoints" / "finetune")

@@ -9,10 +9,10 @@ import torch
 from torch import nn
 
 from cpg.algorithms.state import RunState
-from cpg.algorithms.task_data import TaskData
 from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.data import Benchmark
+from cpg.data.batches import TaskData
 from cpg.distributed import Distributed
 from cpg.engine.cadence import Cadence
 from cpg.nn import TaskNetwork, layer_capacity

@@ -13,10 +13,10 @@ import torch.nn.functional as F
 from cpg import optim
 from cpg.algorithms.context import RunContext
 from cpg.algorithms.state import RunState, Stage, TaskResult
-from cpg.algorithms.task_data import TaskData
-from cpg.classifier import Classifier, save_classifier
+from cpg.classifier import Classifier, TrainedOn, save_classifier
 from cpg.config import RunConfig
 from cpg.data import Benchmark
+from cpg.data.batches import TaskData
 from cpg.engine import EpochLoop, LoopPosition, LoopStore, LossFn, MemoryStore, evaluate
 from cpg.errors import RunFailed, UserError
 from cpg.models import build_model
@@ -135,7 +135,7 @@ class Independent:
             task = benchmark.tasks[index]
             save_classifier(context.folder.root / f"task-{index + 1}.pt", Classifier(
                 model.cpu(), context.config.arch, benchmark.input_shape, task.classes,
-                dataset=f"{benchmark.name}:{index + 1}"))
+                trained_on=TrainedOn.of_run(context.config, index + 1)))
             previous = self.state.matrix[-1] if self.state.matrix else []
             self.state.matrix.append(previous + [accuracies["test"]])
             self.state.results.append(asdict(TaskResult(

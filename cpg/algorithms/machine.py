@@ -19,8 +19,8 @@ from cpg.algorithms.decisions import Comparison, Estimate, compare
 from cpg.algorithms.run_store import RunStore
 from cpg.algorithms.state import RunState, Stage, TaskProgress
 from cpg.algorithms.strategy import NetworkKind, Strategy
-from cpg.algorithms.task_data import TaskData
 from cpg.config import RunConfig
+from cpg.data.batches import TaskData
 from cpg.engine import EpochLoop, EpochRecord, LoopHook, NonFiniteError, Schedule, Score, evaluate
 from cpg.errors import RunFailed
 from cpg.goals import Goal

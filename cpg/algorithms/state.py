@@ -8,7 +8,7 @@ from cpg.engine import LoopPosition
 
 
 class Stage(str, Enum):
-    """The states of the CPG state machine (DESIGN.md §4)."""
+    """The states of the CPG state machine (docs/architecture.md: strategies as policies)."""
 
     FINETUNE = "finetune"
     DOCTOR = "doctor"

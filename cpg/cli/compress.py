@@ -2,50 +2,26 @@
 folded, saved as a standalone program that loads without cpg."""
 
 import argparse
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 from rich.console import Group
 
-from cpg.algorithms.compress import compress
-from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run
-from cpg.algorithms.task_data import resolve_device
 from cpg.config import read_yaml
 from cpg.config.compress import CompressConfig, compress_config
-from cpg.data import make_loader
-from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
-from cpg.export import save_standalone
-from cpg.export.task import check_logits, load_model
 from cpg.report import ConsoleReport, Reporter
 from cpg.report.tables import compact_table, titled
+from cpg.workflows.compress import CompressSettings, compress_model
+from cpg.workflows.sources import ClassifierFile, RunTask
 
 FLAGS = ("metric", "mode", "ratio", "flops", "calibration_images", "epochs", "lr", "seed", "device", "data_root")
 
 
 def run_compress(args: argparse.Namespace) -> int:
-    output = Path(args.output)
-    if output.suffix != ".pt2":
-        raise UserError(f"{output}: the compressed model is a torch.export program; name it with .pt2")
-    config = _config(args)
-    source = _source(args, config)
-    reporter = Reporter(ConsoleReport(quiet=args.quiet or args.json))
-    inputs = {"classifier": file_identity(args.classifier)} if args.classifier else {
-        "run": str(Path(args.run).resolve()), "task": args.task}
-    work = WorkFolder.for_command("compress", {"config": dataclasses.asdict(config), **inputs,
-                                               "output": str(output.resolve())},
-                                  save_every_seconds=config.save_every_seconds, warn=reporter.warning)
-    work.announce(reporter.message)
-    compressed = compress(source, config, reporter, resolve_device(config.device),
-                          store=lambda model: work.store("recovery", model))
-    save_standalone(compressed.model, compressed.example, output)
-    work.remove()
-    test = make_loader(source.task.test, config.eval_batch_size, shuffle=False)
-    difference, images = check_logits(compressed.pruned, load_model(output, "export"), test)
-    report = {**compressed.report, "output": str(output), "test_images_checked": images,
-              "max_logit_difference": difference, "load_with": "torch.export.load(FILE).module()"}
+    settings = CompressSettings(_config(args), _source(args), Path(args.output))
+    report = compress_model(settings, Reporter(ConsoleReport(quiet=args.quiet or args.json)))
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -65,19 +41,16 @@ def _config(args: argparse.Namespace) -> CompressConfig:
     return compress_config(*layers)
 
 
-def _source(args: argparse.Namespace, config: CompressConfig) -> Source:
+def _source(args: argparse.Namespace) -> ClassifierFile | RunTask:
     if bool(args.classifier) == bool(args.run):
         raise UserError("give the model to compress: a classifier file from `cpg train`, or --run DIR --task K")
     if args.run:
         if args.task is None:
             raise UserError("--run needs --task K (which task of the run to compress)")
-        return source_from_run(args.run, args.task, config)
+        return RunTask(Path(args.run), args.task)
     if args.task is not None:
         raise UserError("--task picks a task of a --run; a classifier file holds one task")
-    if Path(args.classifier).suffix == ".pt2":
-        raise UserError(f"{args.classifier} is an exported program, which cannot be pruned again; compress the task "
-                        "it came from with --run DIR --task K, or a classifier file from `cpg train`")
-    return source_from_classifier(args.classifier, config)
+    return ClassifierFile(Path(args.classifier))
 
 
 def _table(report: dict[str, Any]) -> Group:

@@ -4,6 +4,8 @@ import argparse
 import sys
 from typing import NoReturn
 
+from cpg.cli.arguments.names import ARCHS, BENCHMARKS
+
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is the single line `cpg: error: …` (exit 2)."""
@@ -15,15 +17,13 @@ class OneLineParser(argparse.ArgumentParser):
 
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """Flags that override a pipeline's settings (see `overrides`)."""
-    parser.add_argument("--tasks", help="task sequence: digits-5, digits-10, synthetic, cifar100-20, cifar10, imagefolder, "
-                                        "split-mnist, perm-mnist, rot-mnist, split-fashion-mnist, split-cifar10, "
-                                        "split-cifar100, or a task list file (.yaml) of image folders")
-    parser.add_argument("--arch", help="architecture: small_cnn, mnist_cnn, mlp, vgg16, resnet20, resnet32, resnet56, "
-                                       "resnet50")
+    parser.add_argument("--tasks", help=f"task sequence: {', '.join(BENCHMARKS)}, or a task list file (.yaml) of "
+                                        "image folders")
+    parser.add_argument("--arch", help=f"architecture: {', '.join(ARCHS)}")
     parser.add_argument("--config", help="pipeline YAML (default: pipelines/<tasks>.yaml when it exists)")
     parser.add_argument("--epochs-scale", type=float, help="multiply every stage's epochs by this factor")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--device", help="cpu, cuda, cuda:1 …")
+    parser.add_argument("--device", help="auto (default: CUDA when available, else cpu), cpu, cuda, cuda:1 …")
     parser.add_argument("--data-root", help="folder holding the datasets (default: ./data)")
     parser.add_argument("--download", action="store_true", default=None, help="download missing datasets")
     parser.add_argument("--no-verify-checksums", dest="verify_checksums", action="store_false", default=None,

@@ -11,7 +11,8 @@ from cpg.distributed import is_main_process
 from cpg.engine.stop import StopRequested
 from cpg.errors import Interrupted, UserError
 from cpg.report import ConsoleReport
-from cpg.runner import check_names, execute, run_name
+from cpg.workflows.run import execute
+from cpg.workflows.run_settings import check_names, run_name
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,23 +3,19 @@
 attack)."""
 
 import argparse
-import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from cpg.algorithms.seam import (
-    SeamConfig, Source, TargetProblem, binary_problem, indirect_reuse, run_seam, seam_config, source_from_classifier,
-    source_from_run, source_from_state_dict, subset_problem, superclass_problem,
-)
-from cpg.algorithms.task_data import resolve_device
+from cpg.algorithms.seam import SeamConfig, seam_config
 from cpg.config import read_yaml
-from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError
-from cpg.export import save_standalone
 from cpg.report import ConsoleReport, Reporter
+from cpg.workflows.seam import SeamSettings, TargetChoice, compare_reuse, reengineer_source
+from cpg.workflows.sources import ClassifierFile, RunTask, SourceChoice, StateDictFile
 
 SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
             "data_root", "download", "verify_checksums")
@@ -31,47 +27,19 @@ GROUP_SETTINGS = {"distill_weight": ("distill", "weight"), "distill_temperature"
 
 
 def seam(args: argparse.Namespace) -> int:
-    config = _config(args)
-    source = _source(args, config)
-    problem = _problem(args, source)
-    reporter = _reporter(args)
-    work = _work_folder("seam", args, config, reporter)
-    outcome = run_seam(source, problem, config, reporter, resolve_device(config.device),
-                       lambda module: work.store("reengineering", module))
-    report = outcome.report
-    if args.output:
-        images, _ = problem.test.__getitems__(range(min(2, len(problem.test))))
-        report["output"] = str(save_standalone(outcome.standalone, images, args.output))
-    work.remove()
+    report = reengineer_source(_settings(args), _reporter(args))
     _show(args, report, _reengineering_table(report))
     return 0
 
 
 def seam_finetune(args: argparse.Namespace) -> int:
-    config = _config(args)
-    source = _source(args, config)
-    problem = _problem(args, source)
-    device = resolve_device(config.device)
-    reporter = _reporter(args)
-    work = _work_folder("seam-finetune", args, config, reporter)
-    outcome = run_seam(source, problem, config, reporter, device, lambda module: work.store("reengineering", module))
-    comparison = indirect_reuse(source, problem, outcome.result, config, device, work.store)
-    work.remove()
-    _show(args, {"reengineering": outcome.report, "indirect_reuse": comparison},
-          _reengineering_table(outcome.report), _reuse_table(comparison))
+    document = compare_reuse(_settings(args), _reporter(args))
+    _show(args, document, _reengineering_table(document["reengineering"]), _reuse_table(document["indirect_reuse"]))
     return 0
 
 
-def _work_folder(command: str, args: argparse.Namespace, config: SeamConfig, reporter: Reporter) -> WorkFolder:
-    """Where the command's loops are saved for a resume, named by its settings, source and target."""
-    inputs = {key: file_identity(getattr(args, key)) for key in ("classifier", "state_dict") if getattr(args, key)}
-    identity = {"config": dataclasses.asdict(config), **inputs,
-                **{key: getattr(args, key) for key in ("run", "task", "arch", "dataset", "width", "target_class",
-                                                       "target_classes", "superclass", "output")}}
-    work = WorkFolder.for_command(command, identity, save_every_seconds=config.save_every_seconds,
-                                  warn=reporter.warning)
-    work.announce(reporter.message)
-    return work
+def _settings(args: argparse.Namespace) -> SeamSettings:
+    return SeamSettings(_config(args), _source(args), _target(args), Path(args.output) if args.output else None)
 
 
 def _config(args: argparse.Namespace) -> SeamConfig:
@@ -86,7 +54,7 @@ def _config(args: argparse.Namespace) -> SeamConfig:
     return seam_config(*layers)
 
 
-def _source(args: argparse.Namespace, config: SeamConfig) -> Source:
+def _source(args: argparse.Namespace) -> SourceChoice:
     given = [flag for flag, value in (("--classifier", args.classifier), ("--state-dict", args.state_dict),
                                       ("--run", args.run)) if value]
     if len(given) != 1:
@@ -96,26 +64,32 @@ def _source(args: argparse.Namespace, config: SeamConfig) -> Source:
     if not args.run and args.task is not None:
         raise UserError("--task picks a task of a --run source")
     if args.classifier:
-        return source_from_classifier(args.classifier, config)
+        return ClassifierFile(Path(args.classifier))
     if args.state_dict:
         if not args.arch or not args.dataset:
             raise UserError("--state-dict needs --arch and --dataset (the benchmark the weights were trained on)")
-        return source_from_state_dict(args.state_dict, args.arch, args.dataset, config,
-                                      1.0 if args.width is None else args.width)
+        benchmark, task = _dataset(args.dataset)
+        return StateDictFile(Path(args.state_dict), args.arch, benchmark, task, 1.0 if args.width is None else args.width)
     if args.task is None:
         raise UserError("--run needs --task K (which task of the run to re-engineer)")
-    return source_from_run(args.run, args.task, config)
+    return RunTask(Path(args.run), args.task)
 
 
-def _problem(args: argparse.Namespace, source: Source) -> TargetProblem:
+def _dataset(text: str) -> tuple[str, int | None]:
+    """--dataset BENCHMARK (all its tasks) or BENCHMARK:K (its task K, from 1)."""
+    benchmark, colon, number = text.partition(":")
+    if colon and not number.isdigit():
+        raise UserError(f"--dataset {text}: give BENCHMARK or BENCHMARK:K with K a task number")
+    return benchmark, int(number) if colon else None
+
+
+def _target(args: argparse.Namespace) -> TargetChoice:
     given = [value for value in (args.target_class, args.target_classes, args.superclass) if value is not None]
     if len(given) != 1:
         raise UserError("give the target with exactly one of --target-class C, --target-classes A,B,… or --superclass NAME")
-    if args.target_class is not None:
-        return binary_problem(source.task, args.target_class)
-    if args.target_classes is not None:
-        return subset_problem(source.task, [token.strip() for token in args.target_classes.split(",") if token.strip()])
-    return superclass_problem(source.task, args.superclass)
+    classes = None if args.target_classes is None else tuple(
+        token.strip() for token in args.target_classes.split(",") if token.strip())
+    return TargetChoice(args.target_class, classes, args.superclass)
 
 
 def _reporter(args: argparse.Namespace) -> Reporter:

@@ -1,5 +1,5 @@
-"""Settings of channel compression (`cpg compress`, DESIGN.md §6), from a recipe YAML
-(`pipelines/compress-*.yaml`) and command-line flags."""
+"""Settings of channel compression (`cpg compress`), from a recipe YAML
+(`pipelines/compress-*.yaml`) and command-line flags (docs/architecture.md: layers)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ per-layer normalised scores, or an explicit share per layer (`layer_ratios`)."""
 
 @dataclass
 class CompressConfig(SourceDataConfig):
-    metric: str = "l1"  # one of cpg.metrics.METRICS
+    metric: str = "l1"  # one of cpg.importance.METRICS
     mode: str = "global"  # one of MODES
     ratio: float | None = None  # share of the prunable channels to remove, in (0, 1)
     flops: float | None = None  # or: FLOPs to keep, as a share of the unpruned model's, in (0, 1)

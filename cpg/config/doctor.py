@@ -1,5 +1,5 @@
-"""Settings of Model Doctor (DESIGN.md §6): diagnosis and treatment, on a plain classifier or as
-an optional stage of a CPG task."""
+"""Settings of Model Doctor: diagnosis and treatment, on a plain classifier or as an optional
+stage of a CPG task (docs/architecture.md: where settings come from and go)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

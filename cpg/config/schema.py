@@ -1,5 +1,6 @@
-"""The typed configuration of a run. Defaults are the CPG paper's CIFAR-100 protocol
-(DESIGN.md §4); pipeline YAML files and command-line flags override them."""
+"""The typed configuration of a run. Defaults are the CPG paper's CIFAR-100 protocol (the
+README's "The protocol"); pipeline YAML files and command-line flags override them
+(docs/architecture.md: layers)."""
 
 from dataclasses import dataclass, field
 
@@ -60,7 +61,7 @@ class RunConfig:
     max_width: float = 1.5
     width_step: float = 0.5
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"  # CUDA when available, else the CPU (cpg.device)
     data_root: str = "data"
     download: bool = False
     verify_checksums: bool = True

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 @dataclass
 class SourceDataConfig:
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"  # CUDA when available, else the CPU (cpg.device)
     data_root: str | None = None  # None: ./data, or for a CPG run source the run's own
     download: bool = False
     verify_checksums: bool = True

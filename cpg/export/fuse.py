@@ -11,7 +11,7 @@ import copy
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from cpg.export.channel_graph import channel_spaces
+from cpg.models.channels import channel_spaces
 
 
 def fuse_batchnorm(model: nn.Module) -> nn.Module:

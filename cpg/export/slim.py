@@ -9,7 +9,7 @@ per producing layer, which output channels to keep; `slim` cuts them everywhere 
 - every consumer's input slice: a conv's input channels, or a linear layer's input features,
   including the H·W features per channel behind a flatten;
 - coupled producers: channels joined by a residual add (one channel space, see
-  `channel_graph`) are kept as the union of what the listed producers keep.
+  `cpg.models.channels`) are kept as the union of what the listed producers keep.
 
 Removing a channel removes its contribution: the slimmed model computes what the original
 computes with those channels set to zero where they are read. `exact_keep`
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor, nn
 
-from cpg.export.channel_graph import ChannelSpace, channel_spaces
+from cpg.models.channels import ChannelSpace, channel_spaces
 
 
 def slim(model: nn.Module, keep: Mapping[str, Tensor]) -> nn.Module:

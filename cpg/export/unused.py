@@ -12,7 +12,7 @@ compute a constant, so it cannot be folded into a bias exactly.
 import torch
 from torch import Tensor, nn
 
-from cpg.export.channel_graph import ChannelSpace, Consumer, channel_spaces
+from cpg.models.channels import ChannelSpace, Consumer, channel_spaces
 
 
 @torch.no_grad()

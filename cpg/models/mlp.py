@@ -4,6 +4,7 @@ split-MNIST network (2019); their permuted-MNIST one has 1000 units, which width
 
 from torch import Tensor, nn
 
+from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
 HIDDEN = 400
@@ -11,6 +12,8 @@ HIDDEN = 400
 
 class MLP(nn.Module):
     """flatten → linear 400 → ReLU → linear 400 → ReLU → head."""
+
+    head_layer = "head"  # the linear layer computing the outputs
 
     def __init__(self, num_classes: int, inputs: int, width: float = 1.0) -> None:
         super().__init__()
@@ -26,3 +29,6 @@ class MLP(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.classifier(self.features(x)))
+
+    def channel_spaces(self) -> list[ChannelSpace]:
+        return chain_spaces(self)

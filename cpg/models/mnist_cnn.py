@@ -3,6 +3,7 @@ as the continual-learning literature's MNIST networks do."""
 
 from torch import Tensor, nn
 
+from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
 POOLS = 2
@@ -15,6 +16,8 @@ class MnistCNN(nn.Module):
     3×3 convs with padding 1, each followed by BatchNorm and ReLU. Unlike `SmallCNN` there is
     no global pooling: the hidden linear layer sees where a stroke is, not only that it is.
     """
+
+    head_layer = "head"  # the linear layer computing the outputs
 
     def __init__(
         self, num_classes: int, in_channels: int = 1, width: float = 1.0, input_size: int = 28
@@ -43,3 +46,6 @@ class MnistCNN(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.classifier(self.features(x)))
+
+    def channel_spaces(self) -> list[ChannelSpace]:
+        return chain_spaces(self)

@@ -1,5 +1,8 @@
-"""Architectures by name. Every model is a plain `nn.Module` built at a width multiplier;
-`cpg.convert` makes it task-aware."""
+"""Architectures by name: each a builder registered with `@ARCHS.register(name)` that takes
+the number of classes, the input shape (C, H, W) and a width multiplier. Every model is a plain
+`nn.Module`; `cpg.convert` makes it task-aware. A registered model class also names its head
+(`head_layer`) and says how its channels are coupled (`channel_spaces()`, see
+`cpg.models.channels`), which exporting, slimming and channel pruning read."""
 
 from collections.abc import Callable
 from functools import partial
@@ -13,58 +16,64 @@ from cpg.models.resnet_cifar import ResNetCIFAR
 from cpg.models.resnet_imagenet import ResNet50
 from cpg.models.small_cnn import SmallCNN
 from cpg.models.vgg import VGG
+from cpg.registry import Registry
 
 InputShape = tuple[int, int, int]
+Builder = Callable[[int, InputShape, float], nn.Module]
+ARCHS: Registry[Builder] = Registry("arch")
 
 
+@ARCHS.register("small_cnn")
 def _small_cnn(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
     return SmallCNN(num_classes, in_channels=input_shape[0], width=width)
 
 
+@ARCHS.register("mnist_cnn")
 def _mnist_cnn(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
     return MnistCNN(num_classes, in_channels=input_shape[0], width=width, input_size=input_shape[1])
 
 
+@ARCHS.register("mlp")
 def _mlp(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
     channels, height, breadth = input_shape
     return MLP(num_classes, inputs=channels * height * breadth, width=width)
 
 
+@ARCHS.register("vgg16")
 def _vgg16(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
     return VGG(num_classes, in_channels=input_shape[0], width=width, input_size=input_shape[1])
 
 
-def _resnet(depth: int, num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
-    return ResNetCIFAR(depth, num_classes, in_channels=input_shape[0], width=width)
+@ARCHS.register("resnet20")
+def _resnet20(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNetCIFAR(20, num_classes, in_channels=input_shape[0], width=width)
 
 
+@ARCHS.register("resnet32")
+def _resnet32(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNetCIFAR(32, num_classes, in_channels=input_shape[0], width=width)
+
+
+@ARCHS.register("resnet56")
+def _resnet56(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNetCIFAR(56, num_classes, in_channels=input_shape[0], width=width)
+
+
+@ARCHS.register("resnet50")
 def _resnet50(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
     return ResNet50(num_classes, in_channels=input_shape[0], width=width)
 
 
-ARCHS: dict[str, Callable[[int, InputShape, float], nn.Module]] = {
-    "small_cnn": _small_cnn,
-    "mnist_cnn": _mnist_cnn,
-    "mlp": _mlp,
-    "vgg16": _vgg16,
-    "resnet20": partial(_resnet, 20),
-    "resnet32": partial(_resnet, 32),
-    "resnet56": partial(_resnet, 56),
-    "resnet50": _resnet50,
-}
-
-
 def check_arch(name: str) -> None:
-    if name not in ARCHS:
-        raise UserError(f"unknown arch {name!r}; choose one of: {', '.join(ARCHS)}")
+    ARCHS.get(name)
 
 
 def build_model(name: str, num_classes: int, input_shape: InputShape, width: float = 1.0) -> nn.Module:
     """A plain model of architecture `name` at width multiplier `width`."""
-    check_arch(name)
+    build = ARCHS.get(name)
     if width <= 0:
         raise UserError(f"width must be positive, got {width}")
-    return ARCHS[name](num_classes, input_shape, width)
+    return build(num_classes, input_shape, width)
 
 
 def model_factory(name: str, input_shape: InputShape) -> Callable[[float], nn.Module]:

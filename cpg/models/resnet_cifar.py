@@ -4,6 +4,7 @@ so state dicts trained elsewhere in that layout load directly."""
 
 from torch import Tensor, nn
 
+from cpg.models.channels import ChannelSpace, residual_spaces
 from cpg.models.width import scaled
 
 
@@ -29,6 +30,8 @@ class BasicBlock(nn.Module):
 
 
 class ResNetCIFAR(nn.Module):
+    head_layer = "fc"  # the linear layer computing the outputs
+
     def __init__(self, depth: int, num_classes: int, in_channels: int = 3, width: float = 1.0) -> None:
         super().__init__()
         if (depth - 2) % 6:
@@ -54,3 +57,6 @@ class ResNetCIFAR(nn.Module):
         x = self.relu(self.bn1(self.conv1(x)))
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.fc(self.avgpool(x).flatten(1))
+
+    def channel_spaces(self) -> list[ChannelSpace]:
+        return residual_spaces(self, self.head_layer)

@@ -5,6 +5,7 @@ that at width 1.0 torchvision's `resnet50` state dict loads as it is. At width w
 
 from torch import Tensor, nn
 
+from cpg.models.channels import ChannelSpace, residual_spaces
 from cpg.models.width import scaled
 
 EXPANSION = 4
@@ -39,6 +40,8 @@ class Bottleneck(nn.Module):
 
 
 class ResNet50(nn.Module):
+    head_layer = "fc"  # the linear layer computing the outputs
+
     def __init__(self, num_classes: int, in_channels: int = 3, width: float = 1.0) -> None:
         super().__init__()
         stem = scaled(64, width)
@@ -63,3 +66,6 @@ class ResNet50(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(self.avgpool(x).flatten(1))
+
+    def channel_spaces(self) -> list[ChannelSpace]:
+        return residual_spaces(self, self.head_layer)

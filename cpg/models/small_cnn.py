@@ -2,11 +2,14 @@
 
 from torch import Tensor, nn
 
+from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
 
 class SmallCNN(nn.Module):
     """Three 3×3 conv layers with BatchNorm, global average pooling, one hidden linear layer."""
+
+    head_layer = "head"  # the linear layer computing the outputs
 
     def __init__(self, num_classes: int, in_channels: int = 1, width: float = 1.0) -> None:
         super().__init__()
@@ -30,3 +33,6 @@ class SmallCNN(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.classifier(self.features(x)))
+
+    def channel_spaces(self) -> list[ChannelSpace]:
+        return chain_spaces(self)

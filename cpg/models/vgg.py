@@ -3,6 +3,7 @@ hidden linear layers (512 → 4096 → 4096) before the classifier."""
 
 from torch import Tensor, nn
 
+from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
 VGG16_LAYOUT: tuple[int | str, ...] = (
@@ -16,6 +17,8 @@ class VGG(nn.Module):
     Max-pools are skipped once the feature map is 1×1, so the same network runs on small
     inputs such as 8×8 digits.
     """
+
+    head_layer = "classifier.4"  # the linear layer computing the outputs
 
     def __init__(
         self,
@@ -50,3 +53,6 @@ class VGG(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classifier(self.features(x))
+
+    def channel_spaces(self) -> list[ChannelSpace]:
+        return chain_spaces(self)

@@ -10,7 +10,11 @@ from cpg.nn.task_norm import TaskBatchNorm
 
 
 def find_head(model: nn.Module) -> str:
-    """Name of the classifier: the last `nn.Linear` registered in the model."""
+    """Name of the classifier: the layer the model names in its `head_layer` attribute (every
+    registered architecture does), else the last `nn.Linear` registered in the model."""
+    declared = getattr(model, "head_layer", None)
+    if isinstance(declared, str):
+        return declared
     names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
     if not names:
         raise UserError(f"{type(model).__name__} has no nn.Linear classifier to turn into per-task heads")

@@ -1,4 +1,4 @@
-"""Layers whose single weight tensor is shared by every task (DESIGN.md §3).
+"""Layers whose single weight tensor is shared by every task (docs/architecture.md: the task lifecycle).
 
 `SharableConv2d` and `SharableLinear` are drop-in replacements for `nn.Conv2d` and `nn.Linear`.
 Besides the shared weight they hold an ownership mask (uint8: 0 free, k owned by task k), a bias

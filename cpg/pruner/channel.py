@@ -1,6 +1,6 @@
 """Structured pruning: from channel scores to the channels a slimmed model keeps.
 
-Channels are chosen per channel space (`cpg.export.channel_graph`): a layer's output channels
+Channels are chosen per channel space (`cpg.models.channels`): a layer's output channels
 go together with its BatchNorm and the next layer's input channels, and the channels joined by
 a residual add are one space, scored jointly as the sum of its producers' scores. A space the
 metric does not rate (BatchNorm |γ| of a linear layer without BatchNorm) keeps every channel,
@@ -26,8 +26,8 @@ import torch
 from torch import Tensor, nn
 
 from cpg.errors import UserError
-from cpg.export import ChannelSpace, channel_spaces
-from cpg.metrics import Batches, ChannelMetric
+from cpg.importance import Batches, ChannelMetric
+from cpg.models.channels import ChannelSpace, channel_spaces
 
 _SHOWN = 12
 

@@ -1,6 +1,6 @@
 """Gradual magnitude pruning of the learning task's own weights (Zhu & Gupta's cubic schedule).
 
-The weights with the lowest score go first; the score is a `cpg.metrics.WeightScore`, the
+The weights with the lowest score go first; the score is a `cpg.importance.WeightScore`, the
 magnitude |w| unless another is given. Pruned weights are released (ownership 0), zeroed at
 once, and their optimizer state cleared, so they stay exactly zero until a later task claims
 them.
@@ -9,7 +9,7 @@ them.
 import torch
 from torch import Tensor
 
-from cpg.metrics import WeightScore, magnitude
+from cpg.importance import WeightScore, magnitude
 from cpg.nn import TaskNetwork
 
 

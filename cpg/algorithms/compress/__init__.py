@@ -1,8 +1,8 @@
 """Structured channel compression of a trained task model (`cpg compress`)."""
 
+from cpg.algorithms.compress.compression import Compressed, calibration_batches, choose_channels, compress
 from cpg.algorithms.compress.cost import Cost, cost
 from cpg.algorithms.compress.recovery import RecoveryResult, recover
-from cpg.algorithms.compress.workflow import Compressed, calibration_batches, choose_channels, compress
 
 __all__ = [
     "Compressed",

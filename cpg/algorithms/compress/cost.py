@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
-from cpg.export import channel_spaces, count_flops
+from cpg.export import count_flops
+from cpg.models import channel_spaces
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from cpg import optim
-from cpg.algorithms.task_data import TaskData
 from cpg.config.compress import CompressConfig
+from cpg.data.batches import TaskData
 from cpg.engine import EpochLoop, EpochReport, LoopStore, evaluate
 from cpg.seeding import derive_seed
 

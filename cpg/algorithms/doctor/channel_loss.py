@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from cpg.engine import LossFn
-from cpg.metrics import LayerTap, per_channel
+from cpg.importance import LayerTap, per_channel
 
 
 def most_confusing(logits: Tensor, targets: Tensor) -> Tensor:

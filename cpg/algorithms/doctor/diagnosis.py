@@ -18,7 +18,7 @@ from cpg.config.doctor import DoctorConfig
 from cpg.data import make_loader
 from cpg.data.in_memory import InMemoryImages
 from cpg.errors import UserError
-from cpg.metrics import class_relevance, min_max
+from cpg.importance import class_relevance, min_max
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Choosing the layer Model Doctor examines (its output is read with `cpg.metrics.LayerTap`)."""
+"""Choosing the layer Model Doctor examines (its output is read with `cpg.importance.LayerTap`)."""
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager

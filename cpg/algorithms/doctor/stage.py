@@ -15,8 +15,8 @@ from cpg import optim
 from cpg.algorithms.doctor.diagnosis import Diagnosis, diagnose
 from cpg.algorithms.doctor.probe import resolve_layer
 from cpg.algorithms.doctor.treatment import TreatmentResult, treat
-from cpg.algorithms.task_data import TaskData
 from cpg.config.doctor import DoctorConfig
+from cpg.data.batches import TaskData
 from cpg.engine import EpochReport, LoopStore
 from cpg.nn import TaskNetwork
 

@@ -15,12 +15,12 @@ from cpg import optim
 from cpg.algorithms.doctor.channel_loss import DoctorLoss
 from cpg.algorithms.doctor.diagnosis import Diagnosis
 from cpg.algorithms.doctor.probe import output_channels, resolve_layer
-from cpg.algorithms.task_data import TaskData
 from cpg.config.doctor import DoctorConfig
+from cpg.data.batches import TaskData
 from cpg.engine import EpochLoop, EpochRecord, EpochReport, LoopHook, LoopStore, evaluate
 from cpg.errors import UserError
+from cpg.importance import LayerTap
 from cpg.losses import focal_loss
-from cpg.metrics import LayerTap
 from cpg.seeding import derive_seed
 
 

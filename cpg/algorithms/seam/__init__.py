@@ -1,13 +1,12 @@
-"""SeaM model re-engineering (ICSE 2023, DESIGN.md §6): from a trained classifier and a
-narrower target problem, a module that keeps only the weights the problem needs."""
+"""SeaM model re-engineering (ICSE 2023): from a trained classifier and a
+narrower target problem, a module that keeps only the weights the problem needs. The command
+around it is cpg/workflows/seam.py (docs/architecture.md)."""
 
 from cpg.algorithms.seam.config import AttackSettings, FinetuneSettings, SeamConfig, seam_config
 from cpg.algorithms.seam.indirect import indirect_reuse
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.reengineering import Reengineered, reengineer
-from cpg.algorithms.seam.source import Source, source_from_classifier, source_from_run, source_from_state_dict
 from cpg.algorithms.seam.target import TargetProblem, binary_problem, subset_problem, superclass_problem
-from cpg.algorithms.seam.workflow import SeamOutcome, run_seam
 
 __all__ = [
     "AttackSettings",
@@ -15,17 +14,11 @@ __all__ = [
     "MaskedModule",
     "Reengineered",
     "SeamConfig",
-    "SeamOutcome",
-    "Source",
     "TargetProblem",
     "binary_problem",
     "indirect_reuse",
     "reengineer",
-    "run_seam",
     "seam_config",
-    "source_from_classifier",
-    "source_from_run",
-    "source_from_state_dict",
     "subset_problem",
     "superclass_problem",
 ]

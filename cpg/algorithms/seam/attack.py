@@ -14,14 +14,14 @@ import torch
 from torch import Tensor, nn
 
 from cpg.algorithms.seam.config import AttackSettings
-from cpg.export import output_layer
+from cpg.nn.convert import find_head
 
 
 class FeatureAttack:
     def __init__(self, source: nn.Module, mean: Tensor, std: Tensor, pixel_range: tuple[float, float],
                  settings: AttackSettings) -> None:
         self.source = source.eval()
-        self.layer = source.get_submodule(output_layer(source))
+        self.layer = source.get_submodule(find_head(source))
         self.mean = mean.view(1, -1, 1, 1)
         self.std = std.view(1, -1, 1, 1)
         self.low, self.high = pixel_range

@@ -13,8 +13,8 @@ from cpg.algorithms.seam.attack import FeatureAttack, defect_inheritance
 from cpg.algorithms.seam.config import SeamConfig
 from cpg.algorithms.seam.indirect_training import finetune_module, standard_finetune
 from cpg.algorithms.seam.reengineering import Reengineered
-from cpg.algorithms.seam.source import Source
 from cpg.algorithms.seam.target import TargetProblem
+from cpg.algorithms.source import Source
 from cpg.data.in_memory import unit_scale
 from cpg.engine import LoopStore, MemoryStore
 from cpg.seeding import derive_seed

@@ -17,7 +17,7 @@ from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.target import TargetProblem
 from cpg.data import make_loader
 from cpg.engine import EpochLoop, LoopStore, MemoryStore
-from cpg.export import output_layer
+from cpg.nn.convert import find_head
 from cpg.seeding import derive_seed
 
 
@@ -36,7 +36,7 @@ def finetune_module(module: MaskedModule, problem: TargetProblem, settings: Fine
 def standard_finetune(source: nn.Module, problem: TargetProblem, settings: FinetuneSettings, batch_size: int,
                       seed: int, device: torch.device, store: Callable[[nn.Module], LoopStore] = MemoryStore) -> nn.Module:
     model = copy.deepcopy(source)
-    name = output_layer(model)
+    name = find_head(model)
     old = model.get_submodule(name)
     torch.manual_seed(derive_seed(seed, "seam-finetune", "output-layer"))
     new = nn.Linear(old.in_features, problem.num_classes, device=old.weight.device)

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
-from cpg.metrics import LearnedMask
+from cpg.importance import LearnedMask
 from cpg.nn.binarizer import SEAM_THRESHOLD, binarize
 
 
@@ -55,7 +55,7 @@ class MaskedModule(nn.Module):
         return {name: score.kept(name) for name in self.masked_names}
 
     def learned_mask(self) -> LearnedMask:
-        """The masks as a weight score (`cpg.metrics`): 1 where a weight is kept; reduced over a
+        """The masks as a weight score (`cpg.importance`): 1 where a weight is kept; reduced over a
         channel (`ChannelNorm(1, …)`), the number of the channel's weights kept."""
         return LearnedMask(dict(zip(self.masked_names, self.masks)), SEAM_THRESHOLD)
 

@@ -18,8 +18,8 @@ from cpg.algorithms.seam.config import SeamConfig
 from cpg.algorithms.seam.distillation import EndlessBatches, SourceTeacher
 from cpg.algorithms.seam.masked import MaskedModule
 from cpg.algorithms.seam.selection import EpochResult, reached, seam_score
-from cpg.algorithms.seam.source import Source
 from cpg.algorithms.seam.target import TargetProblem
+from cpg.algorithms.source import Source
 from cpg.data import make_loader
 from cpg.engine import EpochLoop, EpochRecord, LoopHook, LoopStore, LossFn, MemoryStore, Score, evaluate
 from cpg.optim import FAST

@@ -9,8 +9,8 @@ from torch import nn
 
 from cpg.algorithms.seam.config import SeamConfig
 from cpg.algorithms.seam.reengineering import Reengineered
-from cpg.algorithms.seam.source import Source
 from cpg.algorithms.seam.target import TargetProblem
+from cpg.algorithms.source import Source
 from cpg.data import make_loader
 from cpg.engine import evaluate
 from cpg.export import count_flops, median_latencies

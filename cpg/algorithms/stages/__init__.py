@@ -1,1 +1,1 @@
-"""The stages of the CPG state machine, one file each (DESIGN.md §4)."""
+"""The stages of the CPG state machine, one file each (docs/architecture.md: the loop and stores)."""

@@ -1,7 +1,5 @@
 """The strategies, one file each; importing this package registers every one of them."""
 
-import importlib
-import pkgutil
+from cpg.registry import import_package
 
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+import_package(__name__, __path__)

@@ -5,7 +5,7 @@ import argparse
 from cpg.config.compress import MODES
 
 METRICS = ("l1", "l2", "bn", "taylor", "doctor")
-"""The channel metrics of `cpg.metrics.METRICS`, named without importing them."""
+"""The channel metrics of `cpg.importance.METRICS`, named without importing them."""
 
 
 def add_compress(subparsers: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 import argparse
 
 SPLITS = ("test", "val")
-"""The splits `cpg.evaluation` evaluates."""
+"""The splits `cpg.workflows.evaluate` evaluates."""
 
 
 def add_eval(subparsers: argparse._SubParsersAction) -> None:
@@ -11,7 +11,8 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("run", help="the run folder, e.g. checkpoints/digits-5-small_cnn-cpg-w1.5-s0")
     parser.add_argument("--task", type=int, nargs="+", metavar="K", help="tasks to evaluate, in this order (default: all)")
     parser.add_argument("--split", choices=SPLITS, default="test", help="split to evaluate (default: test)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 … (default: cpu)")
+    parser.add_argument("--device", default="auto",
+                        help="auto (default: CUDA when available, else cpu), cpu, cuda, cuda:1 …")
     parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler="cpg.cli.eval:run_eval")

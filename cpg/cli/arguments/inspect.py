@@ -3,6 +3,7 @@
 import argparse
 
 PLOTS = ("accuracy_matrix.png", "capacity.png", "accuracy_vs_sparsity.png")
+"""The plots `cpg.workflows.inspect` writes, named without importing it."""
 
 
 def add_inspect(subparsers: argparse._SubParsersAction) -> None:

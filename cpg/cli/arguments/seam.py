@@ -3,6 +3,7 @@
 import argparse
 from typing import Any
 
+from cpg.cli.arguments.names import ARCHS
 from cpg.cli.parser import OneLineParser
 
 
@@ -33,7 +34,7 @@ def _add_shared(parser: argparse.ArgumentParser, default: Any) -> None:
 
     add("--classifier", metavar="FILE", help="source: a classifier file from `cpg train`")
     add("--state-dict", metavar="FILE", help="source: your own state_dict of a registered arch (with --arch, --dataset)")
-    add("--arch", help="architecture of --state-dict: small_cnn, vgg16, resnet20, resnet32, resnet56")
+    add("--arch", help=f"architecture of --state-dict: {', '.join(ARCHS)}")
     add("--dataset", help="data of --state-dict: BENCHMARK or BENCHMARK:K (cifar100-20 alone: all 100 classes)")
     add("--width", type=float, help="width multiplier of --state-dict (default 1)")
     add("--run", metavar="DIR", help="source: a CPG run folder (with --task)")

@@ -2,12 +2,14 @@
 
 import argparse
 
+from cpg.cli.arguments.names import ARCHS, BENCHMARKS
+
 
 def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train a plain classifier on one task and save it")
-    parser.add_argument("--dataset", required=True, help="benchmark: digits-10, cifar10, …")
+    parser.add_argument("--dataset", required=True, help=f"benchmark: {', '.join(BENCHMARKS)}")
     parser.add_argument("--task", type=int, default=1, help="which task of the benchmark (1-based, default 1)")
-    parser.add_argument("--arch", help="architecture (default: the pipeline's)")
+    parser.add_argument("--arch", help=f"architecture: {', '.join(ARCHS)} (default: the pipeline's)")
     parser.add_argument("--width", type=float, default=1.0, help="width multiplier: channels scale by √width (default 1)")
     parser.add_argument("--config", help="pipeline YAML whose finetune schedule is used")
     parser.add_argument("--epochs", type=int, help="training epochs (default: the pipeline's finetune epochs)")

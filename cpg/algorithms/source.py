@@ -1,5 +1,6 @@
 """Source models for re-engineering and channel compression: a classifier file from
-`cpg train`, a user's own `state_dict` of a registered architecture, or one task of a CPG run."""
+`cpg train` or a user's own `state_dict` of a registered architecture (one task of a saved CPG
+run is a source too: `cpg.workflows.sources`)."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -7,14 +8,13 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from cpg.algorithms.seam.source_data import source_task
+from cpg.algorithms.source_data import source_task
 from cpg.classifier import load_classifier
 from cpg.config.source_data import SourceDataConfig
-from cpg.data import Task, build_benchmark
+from cpg.data import Task
+from cpg.data.long_tail import OPTION as IMBALANCE
 from cpg.errors import UserError
 from cpg.models import build_model, check_arch
-from cpg.nn import task_model
-from cpg.runs import open_run
 
 
 @dataclass
@@ -34,35 +34,29 @@ class Source:
 
 def source_from_classifier(path: str | Path, config: SourceDataConfig) -> Source:
     classifier = load_classifier(path)
-    if not classifier.dataset:
+    trained_on = classifier.trained_on
+    if trained_on is None:
         raise UserError(f"{path} does not say which dataset it was trained on; pass it with --state-dict, --arch and --dataset")
-    task, input_shape = source_task(classifier.dataset, config)
+    options = None if trained_on.imbalance is None else {IMBALANCE: trained_on.imbalance}
+    task, input_shape = source_task(trained_on.benchmark, trained_on.task, config, options)
     if tuple(task.classes) != tuple(classifier.classes) or tuple(input_shape) != tuple(classifier.input_shape):
-        raise UserError(f"{path}: its classes or image shape differ from those of {classifier.dataset} as read now")
-    return Source(classifier.model.eval(), classifier.arch, task, input_shape, f"{path} ({classifier.arch}, {classifier.dataset})")
+        raise UserError(f"{path}: its classes or image shape differ from those of {trained_on.describe()} as read now")
+    return Source(classifier.model.eval(), classifier.arch, task, input_shape,
+                  f"{path} ({classifier.arch}, {trained_on.describe()})")
 
 
-def source_from_state_dict(path: str | Path, arch: str, dataset: str, config: SourceDataConfig, width: float = 1.0) -> Source:
+def source_from_state_dict(path: str | Path, arch: str, benchmark: str, task_number: int | None,
+                           config: SourceDataConfig, width: float = 1.0) -> Source:
+    """Your own weights of `arch`, trained on task `task_number` of `benchmark` (None: all of its
+    tasks merged into one, see `source_task`)."""
     check_arch(arch)
     state = _read_state_dict(Path(path))
-    task, input_shape = source_task(dataset, config)
+    task, input_shape = source_task(benchmark, task_number, config)
+    data = benchmark if task_number is None else f"{benchmark} task {task_number}"
     model = build_model(arch, task.num_classes, input_shape, width)
-    _check_fit(state, model, f"{path} does not fit {arch} (width {width:g}) with the {task.num_classes} classes of {dataset}")
+    _check_fit(state, model, f"{path} does not fit {arch} (width {width:g}) with the {task.num_classes} classes of {data}")
     model.load_state_dict(state, strict=False)
-    return Source(model.eval(), arch, task, input_shape, f"{path} ({arch}, {dataset})")
-
-
-def source_from_run(path: str | Path, task_number: int, config: SourceDataConfig) -> Source:
-    run = open_run(path)
-    run.check_task(task_number)
-    benchmark = build_benchmark(
-        run.config.tasks, data_root=config.data_root or run.config.data_root, download=config.download,
-        verify_checksums=config.verify_checksums, val_fraction=run.config.val_fraction,
-        options=run.config.benchmark_options,
-    )
-    task = benchmark.tasks[task_number - 1]
-    model = task_model(run.network, task_number).cpu()
-    return Source(model, run.config.arch, task, benchmark.input_shape, f"{path} task {task_number} ({task.name})")
+    return Source(model.eval(), arch, task, input_shape, f"{path} ({arch}, {data})")
 
 
 def _read_state_dict(path: Path) -> dict[str, Tensor]:

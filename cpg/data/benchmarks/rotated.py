@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -18,9 +17,10 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
 from cpg.data.assemble import in_memory_task
+from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.class_split import Split
-from cpg.data.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.options import int_option, resolve_options
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
 
@@ -31,20 +31,19 @@ CHUNK = 8192
 """Images rotated at once, which bounds the float copy rotation makes."""
 
 
-def rotated_mnist_benchmark(
-    name: str, options: Mapping[str, Any] | None, root: Path, download: bool, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("rot-mnist")
+def rotated_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
     """Tasks ``mnist_rot_<angle>`` of the ten digits, one per angle, in the order given."""
-    angles = task_angles(name, options)
-    classes, train, test = read_mnist(MNIST, root, download)
+    angles = task_angles(request.name, request.options)
+    classes, train, test = read_mnist(MNIST, request.root, request.download)
     tasks = tuple(
         in_memory_task(
             f"mnist_rot_{angle:g}", classes, _rotated(train, angle), _rotated(test, angle),
-            val_fraction,
+            request.val_fraction,
         )
         for angle in angles
     )
-    return Benchmark(name=name, tasks=tasks, input_shape=MNIST_SHAPE)
+    return Benchmark(name=request.name, tasks=tasks, input_shape=MNIST_SHAPE)
 
 
 def task_angles(benchmark: str, options: Mapping[str, Any] | None) -> tuple[float, ...]:

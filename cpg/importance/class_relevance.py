@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor, nn
 
-from cpg.metrics.base import Batches, ChannelMetric
-from cpg.metrics.taps import evaluation_mode, per_channel, tapped
+from cpg.importance.base import Batches, ChannelMetric
+from cpg.importance.taps import evaluation_mode, per_channel, tapped
 
 
 def class_relevance(model: nn.Module, layers: Sequence[nn.Module], batches: Batches, signal: str,

@@ -13,6 +13,7 @@ from torch import Tensor
 
 from cpg.data.assemble import in_memory_task
 from cpg.data.options import float_option, int_option, resolve_options
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark, Task
 
 DEFAULTS: Mapping[str, Any] = {
@@ -68,9 +69,8 @@ class SyntheticSpec:
         return cls(difficulty=difficulty, **checked)
 
 
-def synthetic_benchmark(
-    name: str, options: Mapping[str, Any] | None, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("synthetic")
+def synthetic_benchmark(request: BenchmarkRequest) -> Benchmark:
     """Tasks ``synthetic_1`` … each with its own random class prototypes.
 
     A sample is its class prototype plus Gaussian pixel noise. Prototypes are smooth random
@@ -79,10 +79,10 @@ def synthetic_benchmark(
     only on ``seed``, ``t`` and the per-task options, so adding tasks leaves earlier ones as
     they were.
     """
-    spec = SyntheticSpec.from_options(name, options)
-    tasks = tuple(_task(spec, index, val_fraction) for index in range(spec.num_tasks))
+    spec = SyntheticSpec.from_options(request.name, request.options)
+    tasks = tuple(_task(spec, index, request.val_fraction) for index in range(spec.num_tasks))
     return Benchmark(
-        name=name, tasks=tasks, input_shape=(spec.channels, spec.image_size, spec.image_size)
+        name=request.name, tasks=tasks, input_shape=(spec.channels, spec.image_size, spec.image_size)
     )
 
 

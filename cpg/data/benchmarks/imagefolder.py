@@ -22,6 +22,7 @@ from torchvision.datasets import ImageFolder
 
 from cpg.data.image_transforms import OPTION_DEFAULTS, ImageSurvey, ImageTransforms, TransformOptions
 from cpg.data.options import resolve_options
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.split import stratified_split
 from cpg.data.task import Benchmark, Task
 from cpg.errors import UserError
@@ -32,13 +33,13 @@ MIN_STD = 1e-6
 """Floor of a computed channel std, so that a constant channel normalises to 0, not NaN."""
 
 
-def imagefolder_benchmark(
-    name: str, options: Mapping[str, Any] | None, data_root: Path | None, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("imagefolder")
+def imagefolder_benchmark(request: BenchmarkRequest) -> Benchmark:
     """Option ``tasks`` lists ``{name, root}`` entries, each root holding ``train/`` and ``test/``
-    ImageFolder trees; relative roots are resolved against ``data_root`` when it is given. The
-    other options are the transform options of `cpg.data.image_transforms`."""
-    given = resolve_options(name, options, DEFAULTS)
+    ImageFolder trees; relative roots are resolved against the request's ``data_root`` when it
+    is given. The other options are the transform options of `cpg.data.image_transforms`."""
+    name, data_root, val_fraction = request.name, request.data_root, request.val_fraction
+    given = resolve_options(name, request.options, DEFAULTS)
     requested = TransformOptions.parse(name, given)
     entries = _task_entries(name, given["tasks"])
     folders = [_folders(task_name, (data_root or Path()) / root) for task_name, root in entries]

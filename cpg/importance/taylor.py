@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from cpg.metrics.base import Batches, ChannelMetric
-from cpg.metrics.taps import evaluation_mode, per_channel, tapped
+from cpg.importance.base import Batches, ChannelMetric
+from cpg.importance.taps import evaluation_mode, per_channel, tapped
 
 
 class Taylor(ChannelMetric):

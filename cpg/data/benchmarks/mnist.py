@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from torchvision.datasets import MNIST
+from torchvision.datasets import MNIST, FashionMNIST
 
 from cpg.data.class_split import Split, class_split_tasks
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
 
@@ -16,16 +17,25 @@ NUM_CLASSES = 10
 CLASSES_PER_SPLIT_TASK = 2
 
 
-def split_mnist_benchmark(
-    name: str, source: type[MNIST], root: Path, download: bool, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("split-mnist")
+def split_mnist(request: BenchmarkRequest) -> Benchmark:
+    return split_mnist_benchmark(request, MNIST)
+
+
+@BENCHMARKS.register("split-fashion-mnist")
+def split_fashion_mnist(request: BenchmarkRequest) -> Benchmark:
+    return split_mnist_benchmark(request, FashionMNIST)
+
+
+def split_mnist_benchmark(request: BenchmarkRequest, source: type[MNIST]) -> Benchmark:
     """Classes 0/1, 2/3, … 8/9 of ``source`` (MNIST or FashionMNIST) as five tasks, named
     ``mnist_0-1`` … (``fashionmnist_0-1`` …); no augmentation."""
-    classes, train, test = read_mnist(source, root, download)
+    request.refuse_options()
+    classes, train, test = read_mnist(source, request.root, request.download)
     tasks = class_split_tasks(
-        source.__name__.lower(), classes, train, test, CLASSES_PER_SPLIT_TASK, val_fraction
+        source.__name__.lower(), classes, train, test, CLASSES_PER_SPLIT_TASK, request.val_fraction
     )
-    return Benchmark(name=name, tasks=tasks, input_shape=MNIST_SHAPE)
+    return Benchmark(name=request.name, tasks=tasks, input_shape=MNIST_SHAPE)
 
 
 def read_mnist(

@@ -1,21 +1,58 @@
-"""Evaluating the committed tasks of a saved run from one load of its checkpoint.
+"""Evaluating the committed tasks of a saved run from one load of its checkpoint (`cpg eval`).
 
 Tasks are switched with `use_task`; nothing is reloaded or rebuilt. Each Sharable layer keeps
 the effective weights of the last `eval_cache_tasks` tasks it computed (memory-bounded, checked
 against the tensors they were computed from), so a task evaluated again is not recomputed.
 """
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import torch
 
-from cpg.algorithms.task_data import TaskData
+from cpg.config import RunConfig
 from cpg.data import Benchmark
+from cpg.data.batches import TaskData
+from cpg.device import AUTO, resolve_device
 from cpg.engine import EpochStats, evaluate
 from cpg.errors import UserError
-from cpg.runs import Run
+from cpg.workflows.run_settings import load_benchmark
+from cpg.workflows.saved_run import Run, open_run
 
 SPLITS = ("test", "val")
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    run: Path
+    tasks: Sequence[int] | None = None  # in this order, repeats allowed; None: every committed task
+    split: str = "test"
+    device: str = AUTO
+    data_root: str | None = None  # None: where the run read its data
+
+
+def evaluate_run(settings: EvalSettings) -> tuple[Run, list[dict[str, Any]]]:
+    """The run, and per task its accuracy, loss and images on the split beside the accuracy
+    recorded when it was committed."""
+    run = open_run(settings.run, resolve_device(settings.device))
+    tasks = settings.tasks or run.network.committed_tasks
+    for task in tasks:
+        run.check_task(task)
+    benchmark = load_benchmark(dataclasses.replace(run_data(run, settings.data_root), download=False))
+    recorded_key = "test_accuracy" if settings.split == "test" else "val_accuracy"
+    recorded = {record["task"]: record.get(recorded_key) for record in run.state.results}
+    rows = [{"task": task, "name": benchmark.tasks[task - 1].name, "split": settings.split, "accuracy": stats.accuracy,
+             "loss": stats.loss, "samples": stats.samples, "accuracy_at_commit": recorded.get(task)}
+            for task, stats in evaluate_tasks(run, benchmark, tasks, settings.split)]
+    return run, rows
+
+
+def run_data(run: Run, data_root: str | None) -> RunConfig:
+    """The run's config, reading its data from `data_root` when given."""
+    return run.config if data_root is None else dataclasses.replace(run.config, data_root=data_root)
 
 
 def check_data(run: Run, benchmark: Benchmark, tasks: Sequence[int]) -> None:

@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits
 from torch import Tensor
 
 from cpg.data.assemble import in_memory_task
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.split import stratified_split
 from cpg.data.task import Benchmark, Task
 
@@ -15,6 +16,20 @@ TEST_FRACTION = 0.3
 
 PAIRS = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9))
 ALL_DIGITS = (tuple(range(10)),)
+
+
+@BENCHMARKS.register("digits-5")
+def digit_pairs_benchmark(request: BenchmarkRequest) -> Benchmark:
+    """Five tasks: the digits 0/1, 2/3, … 8/9."""
+    request.refuse_options()
+    return digits_benchmark(request.name, PAIRS, request.val_fraction)
+
+
+@BENCHMARKS.register("digits-10")
+def all_digits_benchmark(request: BenchmarkRequest) -> Benchmark:
+    """One task of the ten digits."""
+    request.refuse_options()
+    return digits_benchmark(request.name, ALL_DIGITS, request.val_fraction)
 
 
 def digits_benchmark(

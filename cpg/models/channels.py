@@ -1,27 +1,28 @@
-"""Which channels of a registered architecture are coupled, so that slimming cuts them together.
+"""Which channels of a model are coupled, so that slimming cuts them together.
 
 A *channel space* is a set of channels written by one or more conv/linear layers (its
 producers, each optionally followed by a BatchNorm) and read by one or more layers (its
-consumers). In a plain chain (small_cnn, mnist_cnn, mlp, vgg16) every layer's output is its own
-space, read by the next layer. In a ResNet (CIFAR or ResNet-50) the outputs of the stem and of
-every block of a stage are added together, so all of them form one space that every block of the
-stage and the next stage's first block (conv1 and downsample) read. The layer computing the model's outputs produces no
-space: its outputs are never removed.
+consumers). A registered architecture says how its channels are coupled by its
+`channel_spaces()` method, built on one of the two tracers here:
+
+- `chain_spaces`: layers applied one after the other (small_cnn, mnist_cnn, mlp, vgg16); every
+  layer's output is its own space, read by the next layer.
+- `residual_spaces`: a ResNet (CIFAR or ResNet-50), where the outputs of the stem and of every
+  block of a stage are added together, so all of them form one space that every block of the
+  stage and the next stage's first block (conv1 and downsample) read.
+
+The model's head (the layer its `head_layer` attribute names) produces no space: the model's
+outputs are never removed.
 """
 
 from dataclasses import dataclass
 
 from torch import nn
 
-from cpg.models.mlp import MLP
-from cpg.models.mnist_cnn import MnistCNN
-from cpg.models.resnet_cifar import ResNetCIFAR
-from cpg.models.resnet_imagenet import ResNet50
-from cpg.models.small_cnn import SmallCNN
-from cpg.models.vgg import VGG
-
 WEIGHTED = (nn.Conv2d, nn.Linear)
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+STAGES = ("layer1", "layer2", "layer3", "layer4")
+"""The stages a ResNet may have, in order."""
 
 
 @dataclass(frozen=True)
@@ -43,24 +44,15 @@ class ChannelSpace:
 
 
 def channel_spaces(model: nn.Module) -> list[ChannelSpace]:
-    """The channel spaces of a plain model of a registered architecture."""
-    if isinstance(model, (ResNetCIFAR, ResNet50)):
-        return _resnet_spaces(model)
-    if isinstance(model, (SmallCNN, MnistCNN, MLP, VGG)):
-        return _chain_spaces(model)
-    raise TypeError(f"cannot trace the channels of {type(model).__name__}: slimming knows small_cnn, mnist_cnn, mlp, "
-                    "vgg16 and resnet*")
+    """The channel spaces of `model`, as its architecture declares them."""
+    trace = getattr(model, "channel_spaces", None)
+    if trace is None:
+        raise TypeError(f"cannot trace the channels of {type(model).__name__}: slimming knows the registered "
+                        "architectures (cpg.models.ARCHS), which declare channel_spaces()")
+    return trace()
 
 
-def output_layer(model: nn.Module) -> str:
-    """Name of the layer computing the model's outputs (the last linear layer)."""
-    names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
-    if not names:
-        raise TypeError(f"{type(model).__name__} has no linear output layer")
-    return names[-1]
-
-
-def _chain_spaces(model: nn.Module) -> list[ChannelSpace]:
+def chain_spaces(model: nn.Module) -> list[ChannelSpace]:
     """Layers applied one after the other in registration order (no branches)."""
     layers: list[tuple[str, nn.Module, str | None]] = []
     for name, module in model.named_modules():
@@ -82,9 +74,10 @@ def _repeat(size: int, follower: nn.Module, name: str) -> int:
     return reads // size
 
 
-def _resnet_spaces(model: ResNetCIFAR | ResNet50) -> list[ChannelSpace]:
-    """The stem and every block's output of a stage form one space; inside a block (BasicBlock:
-    conv1 → conv2, Bottleneck: conv1 → conv2 → conv3) each conv but the last has its own."""
+def residual_spaces(model: nn.Module, head: str) -> list[ChannelSpace]:
+    """The stem (`conv1`, `bn1`) and every block's output of a stage form one space; inside a
+    block (BasicBlock: conv1 → conv2, Bottleneck: conv1 → conv2 → conv3) each conv but the last
+    has its own. The last stage's space is read by `head`."""
     spaces: list[ChannelSpace] = []
     producers: list[tuple[str, str | None]] = [("conv1", "bn1")]
     consumers: list[Consumer] = []
@@ -94,7 +87,7 @@ def _resnet_spaces(model: ResNetCIFAR | ResNet50) -> list[ChannelSpace]:
         names, norms = zip(*producers)
         spaces.append(ChannelSpace(size, tuple(names), tuple(norms), tuple(consumers)))
 
-    for stage in (name for name in ("layer1", "layer2", "layer3", "layer4") if hasattr(model, name)):
+    for stage in (name for name in STAGES if hasattr(model, name)):
         for index, block in enumerate(getattr(model, stage)):
             prefix = f"{stage}.{index}"
             consumers.append(Consumer(f"{prefix}.conv1"))
@@ -107,6 +100,6 @@ def _resnet_spaces(model: ResNetCIFAR | ResNet50) -> list[ChannelSpace]:
                 spaces.append(ChannelSpace(getattr(block, inner).out_channels, (f"{prefix}.{inner}",),
                                            (f"{prefix}.bn{inner[-1]}",), (Consumer(f"{prefix}.{reader}"),)))
             producers.append((f"{prefix}.{convs[-1]}", f"{prefix}.bn{convs[-1][-1]}"))
-    consumers.append(Consumer("fc"))
+    consumers.append(Consumer(head))
     close_stream()
     return spaces

@@ -10,6 +10,7 @@ from torchvision.datasets import CIFAR10, CIFAR100
 from cpg.data.assemble import in_memory_task
 from cpg.data.augment import RandomCropFlip
 from cpg.data.class_split import Split, class_split_tasks, select_classes
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.superclasses import SUPERCLASSES
 from cpg.data.task import TASK_NORMALISATION, Benchmark
 from cpg.errors import UserError
@@ -20,11 +21,11 @@ PADDING = 4
 TRANSFORMS = f"{RandomCropFlip(PADDING).describe()}; {TASK_NORMALISATION}"
 
 
-def cifar100_benchmark(
-    name: str, root: Path, download: bool, verify_checksums: bool, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("cifar100-20")
+def cifar100_benchmark(request: BenchmarkRequest) -> Benchmark:
     """One task per superclass, in coarse-label index order, of the superclass's five classes."""
-    fine_names, train, test = _read_cifar100(root, download, verify_checksums)
+    request.refuse_options()
+    fine_names, train, test = _read_cifar100(request.root, request.download, request.verify_checksums)
     fine_index = {fine: index for index, fine in enumerate(fine_names)}
     tasks = []
     for superclass, fines in SUPERCLASSES.items():
@@ -32,43 +33,48 @@ def cifar100_benchmark(
         tasks.append(
             in_memory_task(
                 superclass, tuple(fine_names[index] for index in group),
-                select_classes(train, group), select_classes(test, group), val_fraction,
+                select_classes(train, group), select_classes(test, group), request.val_fraction,
                 RandomCropFlip(PADDING),
             )
         )
-    return Benchmark(name=name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
+    return Benchmark(name=request.name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
 
 
-def cifar10_benchmark(
-    name: str, root: Path, download: bool, verify_checksums: bool, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("cifar10")
+def cifar10_benchmark(request: BenchmarkRequest) -> Benchmark:
     """The ten CIFAR-10 classes as a single task named ``cifar10``."""
-    classes, train, test = _read(CIFAR10, root, download, verify_checksums)
+    request.refuse_options()
+    classes, train, test = _read(CIFAR10, request.root, request.download, request.verify_checksums)
     augment = RandomCropFlip(PADDING)
-    task = in_memory_task("cifar10", tuple(classes), train, test, val_fraction, augment)
-    return Benchmark(name=name, tasks=(task,), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
+    task = in_memory_task("cifar10", tuple(classes), train, test, request.val_fraction, augment)
+    return Benchmark(name=request.name, tasks=(task,), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
 
 
-def split_cifar_benchmark(
-    name: str,
-    source: type[CIFAR10],
-    per_task: int,
-    root: Path,
-    download: bool,
-    verify_checksums: bool,
-    val_fraction: float,
-) -> Benchmark:
+@BENCHMARKS.register("split-cifar10")
+def split_cifar10_benchmark(request: BenchmarkRequest) -> Benchmark:
+    """Five tasks of two CIFAR-10 classes."""
+    return split_cifar_benchmark(request, CIFAR10, 2)
+
+
+@BENCHMARKS.register("split-cifar100")
+def split_cifar100_benchmark(request: BenchmarkRequest) -> Benchmark:
+    """Ten tasks of ten CIFAR-100 classes."""
+    return split_cifar_benchmark(request, CIFAR100, 10)
+
+
+def split_cifar_benchmark(request: BenchmarkRequest, source: type[CIFAR10], per_task: int) -> Benchmark:
     """CIFAR-10 or CIFAR-100 dealt out in class-index order, ``per_task`` classes per task
     (tasks ``cifar10_0-1`` … or ``cifar100_0-9`` …), augmented like the other CIFAR tasks."""
+    request.refuse_options()
     if source is CIFAR100:
-        classes, train, test = _read_cifar100(root, download, verify_checksums)
+        classes, train, test = _read_cifar100(request.root, request.download, request.verify_checksums)
     else:
-        classes, train, test = _read(source, root, download, verify_checksums)
+        classes, train, test = _read(source, request.root, request.download, request.verify_checksums)
     prefix = source.__name__.lower()
     tasks = class_split_tasks(
-        prefix, tuple(classes), train, test, per_task, val_fraction, RandomCropFlip(PADDING)
+        prefix, tuple(classes), train, test, per_task, request.val_fraction, RandomCropFlip(PADDING)
     )
-    return Benchmark(name=name, tasks=tasks, input_shape=CIFAR_SHAPE)
+    return Benchmark(name=request.name, tasks=tasks, input_shape=CIFAR_SHAPE)
 
 
 def _read_cifar100(

@@ -9,11 +9,12 @@ import torch
 from cpg.algorithms import STRATEGIES
 from cpg.algorithms.state import RunState
 from cpg.checkpoint import RunFolder
-from cpg.config import RunConfig, build_config, read_yaml
+from cpg.config import RunConfig
 from cpg.errors import UserError
 from cpg.models import model_factory
 from cpg.nn import TaskNetwork
 from cpg.report import ConsoleReport
+from cpg.workflows.run_settings import saved_config
 
 
 @dataclass
@@ -40,7 +41,7 @@ def open_run(path: str | Path, device: str | torch.device = "cpu", warn: Callabl
     folder = RunFolder(path)
     if not folder.config_path.is_file():
         raise UserError(f"{folder.root}: not a run folder (no run.yaml)")
-    config = build_config((str(folder.config_path), read_yaml(folder.config_path)))
+    config = saved_config(folder)
     saved_state, tensors = folder.load(warn)
     state = RunState.from_dict(saved_state)
     network = STRATEGIES.get(config.strategy).build_network(model_factory(config.arch, tuple(state.input_shape)))

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 from torch import Tensor, nn
 
-from cpg.metrics.base import Batches, ChannelMetric
+from cpg.importance.base import Batches, ChannelMetric
 
 
 class BatchNormScale(ChannelMetric):

@@ -1,6 +1,5 @@
-"""The data a source model was trained on: one task of a benchmark (`digits-10`, `cifar10`,
-`cifar100-20:3`) or all tasks of a benchmark merged into one (`cifar100-20`: the 100 CIFAR-100
-classes)."""
+"""The data a source model was trained on: one task of a benchmark (task 3 of `cifar100-20`) or
+all tasks of a benchmark merged into one (`cifar100-20`: the 100 CIFAR-100 classes)."""
 
 import torch
 
@@ -10,23 +9,22 @@ from cpg.data.in_memory import InMemoryImages, channel_stats
 from cpg.errors import UserError
 
 
-def source_task(spec: str, config: SourceDataConfig, options: dict | None = None,
-                val_fraction: float | None = None) -> tuple[Task, tuple[int, int, int]]:
-    """The task named by `spec` ("BENCHMARK" or "BENCHMARK:K", K from 1) and its image shape.
+def source_task(name: str, number: int | None, config: SourceDataConfig, options: dict | None = None,
+                ) -> tuple[Task, tuple[int, int, int]]:
+    """Task `number` (from 1) of benchmark `name`, built with `options`, and its image shape.
 
-    A benchmark of several tasks without ":K" is merged: its classes sorted by name (for
+    Without a number, a benchmark of several tasks is merged: its classes sorted by name (for
     cifar100-20 that is CIFAR-100's fine-label order, the order community models predict in),
     normalised by the merged training images' statistics.
     """
-    name, _, number = spec.partition(":")
     benchmark = build_benchmark(
         name, data_root=config.data_root, download=config.download, verify_checksums=config.verify_checksums,
-        val_fraction=config.val_fraction if val_fraction is None else val_fraction, options=options,
+        val_fraction=config.val_fraction, options=options,
     )
-    if number:
-        if not number.isdigit() or not 1 <= int(number) <= len(benchmark.tasks):
-            raise UserError(f"dataset {spec!r}: {name} has tasks 1..{len(benchmark.tasks)}")
-        return benchmark.tasks[int(number) - 1], benchmark.input_shape
+    if number is not None:
+        if not 1 <= number <= len(benchmark.tasks):
+            raise UserError(f"task {number}: {name} has tasks 1..{len(benchmark.tasks)}")
+        return benchmark.tasks[number - 1], benchmark.input_shape
     if len(benchmark.tasks) == 1:
         return benchmark.tasks[0], benchmark.input_shape
     return merge_tasks(benchmark), benchmark.input_shape

@@ -1,6 +1,7 @@
-"""Channel compression of one task's model (DESIGN.md §6): score the channels with a metric,
+"""Channel compression of one task's model: score the channels with a metric,
 choose a subnet (uniform, global or per-layer ratios, to a channel share or a FLOPs budget),
-slim it, fine-tune briefly, fold BatchNorm, and measure it against the model it came from."""
+slim it, fine-tune briefly, fold BatchNorm, and measure it against the model it came from.
+The command around it is cpg/workflows/compress.py (docs/architecture.md)."""
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -12,14 +13,14 @@ from torch import Tensor, nn
 
 from cpg.algorithms.compress.cost import cost
 from cpg.algorithms.compress.recovery import recover
-from cpg.algorithms.seam.source import Source
-from cpg.algorithms.task_data import TaskData
+from cpg.algorithms.source import Source
 from cpg.config.compress import CompressConfig
 from cpg.data import make_loader
+from cpg.data.batches import TaskData
 from cpg.engine import LoopStore, MemoryStore, evaluate
 from cpg.export import exact_keep, median_latencies, slim
 from cpg.export.fuse import fuse_batchnorm
-from cpg.metrics import build_metric
+from cpg.importance import build_metric
 from cpg.pruner import ScoredSpace, global_threshold, keep_masks, per_layer, score_spaces, uniform, within_flops
 from cpg.report import Reporter
 

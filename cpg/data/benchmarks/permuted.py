@@ -9,7 +9,6 @@ permutation is applied to the task's training and test images.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,23 +17,24 @@ from torch import Tensor
 from torchvision.datasets import MNIST
 
 from cpg.data.assemble import in_memory_task
+from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.class_split import Split
-from cpg.data.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.options import bool_option, int_option, resolve_options
+from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark
 
 DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "seed": 0, "identity_first": True}
 
 
-def permuted_mnist_benchmark(
-    name: str, options: Mapping[str, Any] | None, root: Path, download: bool, val_fraction: float
-) -> Benchmark:
+@BENCHMARKS.register("perm-mnist")
+def permuted_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
     """Tasks ``mnist_perm_1`` … of the ten digits, each under its own pixel permutation."""
-    given = resolve_options(name, options, DEFAULTS)
+    name, val_fraction = request.name, request.val_fraction
+    given = resolve_options(name, request.options, DEFAULTS)
     num_tasks = int_option(name, "num_tasks", given["num_tasks"], 1)
     seed = int_option(name, "seed", given["seed"], 0)
     identity_first = bool_option(name, "identity_first", given["identity_first"])
-    classes, train, test = read_mnist(MNIST, root, download)
+    classes, train, test = read_mnist(MNIST, request.root, request.download)
     pixels = MNIST_SHAPE[1] * MNIST_SHAPE[2]
     tasks = []
     for index in range(num_tasks):

@@ -1,17 +1,20 @@
-"""Loaders of one task's splits, seeded by the run's position."""
+"""Batches of one task's splits: training batches in an order (and augmentation) fixed by a
+position, evaluation batches in the splits' order."""
 
-import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
-from cpg.data import Task, make_loader
 from cpg.data.balanced import class_balanced_sampler
 from cpg.data.in_memory import InMemoryImages
+from cpg.data.loader import make_loader
+from cpg.data.task import Task
 from cpg.distributed import Distributed
 from cpg.errors import UserError
 from cpg.seeding import derive_seed
 
 
 class TaskData:
+    """The splits of `task` as loaders, with the batch sizes and seed of the command reading them."""
+
     def __init__(self, task: Task, batch_size: int, eval_batch_size: int, seed: int, select_on: str = "val",
                  balanced: bool = False) -> None:
         self.task = task
@@ -60,16 +63,3 @@ class TaskData:
 
     def steps_per_epoch(self) -> int:
         return max(1, -(-len(self.task.train) // self.batch_size))
-
-
-def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
-    """The device `name` means; with `local_rank` (multi-process), plain "cuda" is this rank's GPU."""
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise UserError(f"unknown device {name!r} (examples: cpu, cuda, cuda:1)") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise UserError(f"device {name!r} requested but CUDA is not available on this machine")
-    if device.type == "cuda" and device.index is None and local_rank is not None:
-        device = torch.device("cuda", local_rank)
-    return device

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 from torch import Tensor, nn
 
-from cpg.metrics.base import Batches, ChannelMetric, WeightScore
-from cpg.metrics.magnitude import magnitude
+from cpg.importance.base import Batches, ChannelMetric, WeightScore
+from cpg.importance.magnitude import magnitude
 
 
 class ChannelNorm(ChannelMetric):

@@ -1,9 +1,8 @@
-"""Starting and resuming a run: folder, data, goals, network, strategy, results."""
+"""Starting and resuming a run: its folder, data, goals, network and strategy, to its results."""
 
 import copy
 import json
 import shutil
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,107 +11,19 @@ import yaml
 
 from cpg.algorithms import STRATEGIES, RunState, Stage, machine_for
 from cpg.algorithms.context import RunContext
-from cpg.algorithms.independent import single_task_network, train_task_alone
-from cpg.algorithms.task_data import resolve_device
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
-from cpg.config import RunConfig, build_config, read_yaml, scale_epochs, to_mapping
-from cpg.config.commands import baseline_command
-from cpg.data import BENCHMARKS, Benchmark, build_benchmark
+from cpg.config import RunConfig, scale_epochs, to_mapping
+from cpg.data import Benchmark
+from cpg.device import device_line, resolve_device
 from cpg.distributed import Distributed, from_environment
 from cpg.errors import UserError
-from cpg.goals import Goal, find_goal_file, load_goals
-from cpg.models import check_arch, model_factory
+from cpg.models import model_factory
 from cpg.models.pretrained import with_initial_weights
 from cpg.nn import TaskNetwork
 from cpg.report import ConsoleReport, Reporter, TensorBoardLog
 from cpg.seeding import derive_seed
-
-PROTOCOL_KEYS = ("tasks", "benchmark_options", "arch", "strategy", "max_width", "width_step", "seed",
-                 "val_fraction", "select_on", "goal", "init")
-"""Settings a resumed run may not change: they define what the saved state means."""
-
-
-def run_name(config: RunConfig) -> str:
-    return config.name or f"{config.tasks}-{config.arch}-{config.strategy}-w{config.max_width:g}-s{config.seed}"
-
-
-def check_names(config: RunConfig) -> None:
-    """Fail on unknown names or settings a strategy cannot honour, before any data is read or
-    anything is written."""
-    if config.tasks not in BENCHMARKS:
-        raise UserError(f"unknown task sequence {config.tasks!r}; choose one of: {', '.join(BENCHMARKS)}")
-    check_arch(config.arch)
-    STRATEGIES.get(config.strategy).check(config)
-    resolve_device(config.device)
-
-
-def load_benchmark(config: RunConfig) -> Benchmark:
-    return build_benchmark(config.tasks, data_root=config.data_root, download=config.download,
-                           verify_checksums=config.verify_checksums, val_fraction=config.val_fraction,
-                           options=config.benchmark_options)
-
-
-def saved_config(folder: RunFolder) -> RunConfig:
-    return build_config((str(folder.config_path), read_yaml(folder.config_path)))
-
-
-def check_resumable(saved: RunConfig, config: RunConfig) -> list[str]:
-    """Refuse protocol changes; return a note for each safe change."""
-    old, new = to_mapping(saved), to_mapping(config)
-    for key in PROTOCOL_KEYS:
-        if old[key] != new[key]:
-            raise UserError(
-                f"cannot resume: {key} changed from {old[key]!r} to {new[key]!r}; "
-                "start a new run with another --name, or pass --restart to discard the saved one"
-            )
-    return [f"{key}: {old[key]!r} -> {new[key]!r}" for key in new if old[key] != new[key] and key != "name"]
-
-
-def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: torch.device,
-                  state: RunState, network: TaskNetwork | None = None) -> list[dict[str, Any] | None]:
-    """Each task's goal (as saved in the run's state), measured like for like: a given
-    `goal.value` or `goal.file`; else, for the registry's architectures, the goal file of
-    (benchmark, arch); else one network of the run's own architecture per task trained first —
-    for a network of your own (`network`), copies of it, never another architecture."""
-    if state.goals:
-        return state.goals
-    if not STRATEGIES.get(config.strategy).goals:
-        return [None] * len(benchmark.tasks)
-    goals = _measured_goals(config, benchmark, reporter, device, network)
-    settings = config.goal
-    reporter.message(
-        f"a task meets its goal when its {config.select_on} accuracy is at least the goal − {settings.allowed_loss:g} "
-        f"− {settings.standard_errors:g} standard error(s) of the difference (README: Decisions)")
-    return [goal.to_dict() for goal in goals]
-
-
-def _measured_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: torch.device,
-                    network: TaskNetwork | None) -> list[Goal]:
-    split = config.select_on
-    if config.goal.value is not None:
-        reporter.message(f"goals: {config.goal.value:g} for every task (given)")
-        return [Goal(config.goal.value, None, "given")] * len(benchmark.tasks)
-    path = Path(config.goal.file) if config.goal.file else None
-    if path is None and network is None:
-        path = find_goal_file(benchmark.name, config.arch)
-    if path is not None:
-        goals, source = load_goals(path, benchmark, config.arch if network is None else None, split,
-                                   config.benchmark_options, config.val_fraction)
-        reporter.message(f"goals: {split} accuracies from {path} ({source})")
-        return goals
-    if network is None:
-        build = None
-        reporter.message(
-            f"no goal file baselines/{benchmark.name}-{config.arch}.json: training one {config.arch} per task first "
-            f"to set the goals (save them for later runs with "
-            f"`{baseline_command(config, RunFolder(Path(config.checkpoint_dir) / run_name(config)).config_path)}`)")
-    else:
-        build = partial(single_task_network, network)
-        reporter.message("training a copy of your network per task first to set the goals (or give goal.value)")
-    scaled = scale_epochs(config)
-    rows = [train_task_alone(scaled, benchmark, index, reporter, device, build=build)[1]
-            for index in range(len(benchmark.tasks))]
-    return [Goal.from_row(row, split) for row in rows]
+from cpg.workflows.run_goals import compute_goals
+from cpg.workflows.run_settings import check_names, check_resumable, load_benchmark, run_name, saved_config
 
 
 def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport | None = None) -> dict[str, Any]:
@@ -139,7 +50,7 @@ def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restar
 
 def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, network: TaskNetwork | None = None,
             benchmark: Benchmark | None = None) -> dict[str, Any]:
-    dist = from_environment(torch.device(config.device).type)
+    dist = from_environment(resolve_device(config.device).type)
     try:
         device = resolve_device(config.device, dist.local_rank if dist.enabled else None)
         name = run_name(config)
@@ -222,6 +133,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
     reporter.message(benchmark.describe())
+    reporter.message(device_line(config.device, device))
     if network is not None:
         network.to(device)
         network.set_cache_capacity(config.eval_cache_tasks)

@@ -13,7 +13,7 @@ def launch_processes(nproc: int, argv: list[str]) -> int:
     code = subprocess.call(command)
     if code != 0:
         raise RunFailed(f"a process of the {nproc}-process run failed (exit status {code}), so all of them "
-                        "stopped; every completed epoch is saved: rerun the same command or `cpg resume` the run")
+                        "stopped; the run continues from its last save: rerun the same command or `cpg resume` the run")
     return 0
 
 

@@ -1,6 +1,8 @@
-"""`cpg run --tasks cifar100-20` on an archive the test writes in the real format."""
+"""The CIFAR-100-20 protocol, shortened (two pruning steps, a small network), on an archive the test
+writes in the real format."""
 
 import json
+from pathlib import Path
 
 from cpg.cli import main
 from tests.fixtures.cifar_archive import CIFAR100_COARSE_LABEL_NAMES, write_cifar100
@@ -9,8 +11,10 @@ from tests.fixtures.cifar_archive import CIFAR100_COARSE_LABEL_NAMES, write_cifa
 def test_cifar100_20_runs_from_a_local_archive(tmp_path, monkeypatch, capsys):
     write_cifar100(tmp_path / "data", train_per_class=6, test_per_class=2)
     monkeypatch.chdir(tmp_path)
+    protocol = Path(__file__).parents[1] / "pipelines" / "cifar100-20.yaml"
+    (tmp_path / "short.yaml").write_text(f"base: {protocol}\nprune:\n  targets: [0.5, 0.9]\n")
     code = main([
-        "run", "--tasks", "cifar100-20", "--arch", "resnet20", "--data-root", "data", "--no-verify-checksums",
+        "run", "--config", "short.yaml", "--arch", "small_cnn", "--data-root", "data", "--no-verify-checksums",
         "--epochs-scale", "0.01", "--goal", "0", "--max-width", "1", "--name", "cifar", "--quiet",
     ])
     assert code == 0

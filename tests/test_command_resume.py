@@ -53,7 +53,8 @@ def test_baseline_resumes_inside_a_task_and_writes_the_same_goals(tmp_path, monk
 def test_compress_resumes_its_recovery_fine_tuning(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     source = digits_classifier_file(tmp_path / "source.pt")
-    Path("recipe.yaml").write_text(yaml.safe_dump({**EVERY_EPOCH, "epochs": 3, "ratio": 0.5}))
+    Path("recipe.yaml").write_text(yaml.safe_dump({**EVERY_EPOCH, "epochs": 3, "ratio": 0.5, "latency_repeats": 1,
+                                                   "latency_batch": 4}))
     args = ["compress", str(source), "--config", "recipe.yaml", "--json", "--quiet"]
     assert main([*args, "-o", "whole.pt2"]) == 0
     killed_then_resumed(monkeypatch, [*args, "-o", "killed.pt2"], 2)

@@ -1,5 +1,6 @@
 """A user's own network: torchvision's ResNet-18, converted and trained by the engine."""
 
+import pytest
 import torch
 import torchvision
 
@@ -8,6 +9,7 @@ from cpg.data import build_benchmark
 from cpg.workflows import fit
 
 
+@pytest.mark.slow
 def test_converted_resnet18_learns_two_tasks_without_forgetting(quick_config, quiet, monkeypatch):
     torch.manual_seed(0)
     network = cpg.TaskNetwork(cpg.convert(torchvision.models.resnet18(num_classes=2)))

@@ -12,6 +12,8 @@ from tests.runs import results, write_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.slow  # two gloo processes per test: run with -m slow
+
 
 def cpg_nproc(args: list[str], cwd: Path, probe: Path, kill: str | None = None) -> subprocess.CompletedProcess:
     (probe / "sitecustomize.py").write_text("from tests.fixtures.ddp_probe import install\ninstall()\n")

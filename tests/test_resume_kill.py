@@ -2,29 +2,52 @@
 
 import pytest
 
+from cpg.config import build_config
+from cpg.nn import TaskNetwork
+from cpg.report import ConsoleReport
+from cpg.workflows import execute, open_run
+from tests.conftest import QUICK
 from tests.runs import (Killed, assert_same_weights, at, cpg_process, final_weights, kill_after_save, results,
                         without_times, write_pipeline)
 
 MOMENTS = {
-    "during finetune": "state:1:finetune:2",
-    "during a prune step": "state:2:prune:1:0",
-    "during retrain": "state:2:retrain:1",
-    "right after a commit": "state:2:finetune:0",
-    "during a checkpoint write": "write:9",
+    "during finetune": at(1, "finetune", 2),
+    "during a prune step": lambda state: at(2, "prune", 1)(state) and state["prune_index"] == 0,
+    "during retrain": at(2, "retrain", 1),
+    "right after a commit": at(2, "finetune", 0),
 }
+"""Kills inside the test process, right after a save: everything the run holds in memory is lost."""
+
+PROCESS_MOMENTS = {
+    "SIGKILL during a prune step": "state:2:prune:1:0",
+    "SIGKILL during a checkpoint write": "write:9",
+}
+"""Real SIGKILLs of a `cpg run` process: after a save, and inside the write of a model file."""
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     root = tmp_path_factory.mktemp("reference")
-    pipeline = write_pipeline(root / "quick.yaml")
-    completed = cpg_process(["run", "--config", str(pipeline), "--name", "run", "--quiet"], root)
-    assert completed.returncode == 0, completed.stderr
+    layer = {**QUICK, "checkpoint_dir": str(root / "checkpoints"), "log_dir": str(root / "logs"), "name": "run"}
+    execute(build_config(("test", layer)), console=ConsoleReport(quiet=True))
     return root / "checkpoints" / "run"
 
 
 @pytest.mark.parametrize("moment", MOMENTS.values(), ids=MOMENTS.keys())
-def test_killed_run_resumes_to_identical_results(reference, tmp_path, moment):
+def test_killed_run_resumes_to_identical_results(reference, quick_config, quiet, monkeypatch, tmp_path, moment):
+    config = quick_config()
+    kill_after_save(monkeypatch, moment)
+    with pytest.raises(Killed):
+        execute(config, console=quiet)
+    execute(config, console=quiet)
+    run_dir = tmp_path / "checkpoints" / "run"
+    assert without_times(results(run_dir)) == without_times(results(reference))
+    assert_same_weights(final_weights(run_dir), final_weights(reference))
+
+
+@pytest.mark.parametrize("moment", [pytest.param(moment, marks=pytest.mark.slow) if "prune" in name else moment
+                                    for name, moment in PROCESS_MOMENTS.items()], ids=PROCESS_MOMENTS.keys())
+def test_killed_process_resumes_to_identical_results(reference, tmp_path, moment):
     pipeline = write_pipeline(tmp_path / "quick.yaml")
     killed = cpg_process(["run", "--config", str(pipeline), "--name", "run", "--quiet"], tmp_path, moment)
     assert killed.returncode == -9, f"not killed at {moment}: {killed.returncode} {killed.stderr[-500:]}"
@@ -36,6 +59,7 @@ def test_killed_run_resumes_to_identical_results(reference, tmp_path, moment):
     assert_same_weights(final_weights(run_dir), final_weights(reference))
 
 
+@pytest.mark.slow
 def test_run_with_an_existing_name_resumes_unless_restart(reference, tmp_path):
     pipeline = write_pipeline(tmp_path / "quick.yaml")
     args = ["run", "--config", str(pipeline), "--name", "run", "--quiet"]
@@ -51,9 +75,6 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     """Task 2 claims a single weight of the first layer; pruning to 80% releases it, so the task
     owns nothing there any more. A run killed right after that and resumed must rebuild the same
     optimizer (the layer stays trained) and end like an uninterrupted run."""
-    from cpg.nn import TaskNetwork
-    from cpg.workflows import execute
-
     claim = TaskNetwork.claim_free_weights
 
     def claim_one_weight_of_the_first_layer(network, task):
@@ -73,7 +94,6 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     config = quick_config(name="killed", benchmark_options=options)
     with pytest.raises(Killed):
         execute(config, console=quiet)
-    from cpg.workflows import open_run
 
     network = open_run(tmp_path / "checkpoints" / "killed").network
     _, layer = network.sharable_layers()[0]
@@ -94,8 +114,6 @@ LOOPS = {
 @pytest.mark.parametrize("settings,moment", LOOPS.values(), ids=LOOPS.keys())
 def test_a_loop_killed_inside_a_run_resumes_to_identical_results(quick_config, quiet, monkeypatch, tmp_path,
                                                                   settings, moment):
-    from cpg.workflows import execute
-
     options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,
                "channels": 1, "difficulty": 0.5}
     whole = execute(quick_config(name="whole", benchmark_options=options, **settings), console=quiet)

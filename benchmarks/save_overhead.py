@@ -93,10 +93,10 @@ def main() -> None:
         rows.append((label, wall, spent))
     kinds = sorted({kind for _, _, spent in rows for kind in spent})
     print(f"{args.arch}, {args.tasks} tasks, epochs of {settings['benchmark_options']['train_per_class'] * 2} images")
-    print(f"{'saving':<20}{'wall s':>8}" + "".join(f"{kind:>28}" for kind in kinds))
-    for label, wall, spent in rows:
-        print(f"{label:<20}{wall:>8.1f}" + "".join(f"{spent.get(kind, 0.0) / wall:>27.1%} " for kind in kinds))
-
+    print(f"{'share of wall time':<36}" + "".join(f"{label:>20}" for label, _, _ in rows))
+    print(f"{'wall time (s)':<36}" + "".join(f"{wall:>20.1f}" for _, wall, _ in rows))
+    for kind in kinds:
+        print(f"{kind:<36}" + "".join(f"{spent.get(kind, 0.0) / wall:>20.1%}" for _, wall, spent in rows))
 
 if __name__ == "__main__":
     main()

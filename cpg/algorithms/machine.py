@@ -193,11 +193,12 @@ class MachineBase:
             torch.manual_seed(derive_seed(self.config.seed, "step", task, stage, *key, epoch))
             return data.train_batches(task, stage, *key, epoch, shard=dist)
 
+        progress = Progress(self, mask_lr, capacity_moves=stage == "prune")
         return EpochLoop(
             self.network, optimizers, epochs, batches, device=self.context.device, store=store or RunStore(self),
             schedules=schedules, loss_fn=torch.nn.functional.cross_entropy,
             evaluate=(lambda: self._evaluate(task, "select")) if selects else None, score=score,
-            start_score=start_score, patience=patience, hooks=[*hooks, Progress(self, mask_lr)], amp=self.config.amp,
+            start_score=start_score, patience=patience, hooks=[*hooks, progress], amp=self.config.amp,
             dist=dist, report=report, report_offset=report_offset)
 
     def _evaluate(self, task: int, split: str) -> float:
@@ -221,13 +222,18 @@ class MachineBase:
 
 
 class Progress(LoopHook):
-    """What every training loop of a task records and reports after each epoch."""
+    """What every training loop of a task records and reports after each epoch. Only pruning
+    releases weights inside a loop, so other loops count the free capacity once."""
 
-    def __init__(self, machine: MachineBase, mask_lr: Callable[[int], float]) -> None:
+    def __init__(self, machine: MachineBase, mask_lr: Callable[[int], float], capacity_moves: bool) -> None:
         self.machine = machine
         self.mask_lr = mask_lr
+        self.capacity_moves = capacity_moves
+        self.free_capacity: float | None = None
 
     def after_epoch(self, record: EpochRecord) -> dict[str, float]:
         self.machine.progress.last_train_accuracy = record.stats.accuracy
         network = self.machine.network
-        return {"mask_lr": self.mask_lr(record.epoch), "width": network.width, "free_capacity": free_share(network)}
+        if self.free_capacity is None or self.capacity_moves:
+            self.free_capacity = free_share(network)
+        return {"mask_lr": self.mask_lr(record.epoch), "width": network.width, "free_capacity": self.free_capacity}

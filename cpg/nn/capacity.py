@@ -25,10 +25,14 @@ def layer_capacity(network: TaskNetwork) -> list[LayerCapacity]:
     return result
 
 
+@torch.no_grad()
 def free_share(network: TaskNetwork) -> float:
-    layers = layer_capacity(network)
-    total = sum(layer.total for layer in layers)
-    return sum(layer.free for layer in layers) / total if total else 0.0
+    """Share of all shared weights that no task owns."""
+    free = total = 0
+    for _, layer in network.sharable_layers():
+        free += int(torch.count_nonzero(layer.ownership == 0))
+        total += layer.ownership.numel()
+    return free / total if total else 0.0
 
 
 def owned_share(network: TaskNetwork) -> dict[int, float]:

@@ -7,6 +7,7 @@ import pytest
 
 from cpg.config import RunConfig, build_config
 from cpg.report import ConsoleReport
+from tests.fixtures.cifar_archive import TEST_PER_CLASS, TRAIN_PER_CLASS, write_cifar10, write_cifar100
 
 QUICK: dict[str, Any] = {
     "tasks": "synthetic",
@@ -45,3 +46,13 @@ def quick_config(tmp_path: Path):
 @pytest.fixture
 def quiet() -> ConsoleReport:
     return ConsoleReport(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def cifar_root(tmp_path_factory) -> Path:
+    """CIFAR-10 and CIFAR-100 archives in the real format, with TRAIN_PER_CLASS training and
+    TEST_PER_CLASS test images per class."""
+    root = tmp_path_factory.mktemp("cifar")
+    write_cifar100(root, TRAIN_PER_CLASS, TEST_PER_CLASS)
+    write_cifar10(root, TRAIN_PER_CLASS, TEST_PER_CLASS)
+    return root

@@ -10,19 +10,10 @@ from tests.fixtures.cifar_archive import (
     CIFAR100_COARSE_LABEL_NAMES,
     CIFAR100_COARSE_OF_FINE,
     CIFAR100_FINE_LABEL_NAMES,
-    write_cifar10,
+    TEST_PER_CLASS,
+    TRAIN_PER_CLASS,
     write_cifar100,
 )
-
-TRAIN_PER_CLASS, TEST_PER_CLASS = 10, 2
-
-
-@pytest.fixture(scope="module")
-def cifar_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cifar")
-    write_cifar100(root, TRAIN_PER_CLASS, TEST_PER_CLASS)
-    write_cifar10(root, TRAIN_PER_CLASS, TEST_PER_CLASS)
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ as the continual-learning literature's MNIST networks do."""
 
 from torch import Tensor, nn
 
+from cpg.models.blocks import conv_bn_relu
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
@@ -28,16 +29,10 @@ class MnistCNN(nn.Module):
             raise ValueError(f"MnistCNN needs inputs of at least {2**POOLS} pixels, got {input_size}")
         c1, c2, hidden = scaled(32, width), scaled(64, width), scaled(128, width)
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, c1, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c1),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(c1, c2, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c2),
-            nn.ReLU(inplace=True),
+            *conv_bn_relu(in_channels, c1),
+            *conv_bn_relu(c1, c2),
             nn.MaxPool2d(2),
-            nn.Conv2d(c2, c2, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c2),
-            nn.ReLU(inplace=True),
+            *conv_bn_relu(c2, c2),
             nn.MaxPool2d(2),
             nn.Flatten(),
         )

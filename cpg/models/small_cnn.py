@@ -2,6 +2,7 @@
 
 from torch import Tensor, nn
 
+from cpg.models.blocks import conv_bn_relu
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
@@ -15,16 +16,10 @@ class SmallCNN(nn.Module):
         super().__init__()
         c1, c2, hidden = scaled(32, width), scaled(64, width), scaled(128, width)
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, c1, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c1),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(c1, c2, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c2),
-            nn.ReLU(inplace=True),
+            *conv_bn_relu(in_channels, c1),
+            *conv_bn_relu(c1, c2),
             nn.MaxPool2d(2),
-            nn.Conv2d(c2, c2, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c2),
-            nn.ReLU(inplace=True),
+            *conv_bn_relu(c2, c2),
             nn.AdaptiveAvgPool2d(1),
             nn.Flatten(),
         )

@@ -3,6 +3,7 @@ hidden linear layers (512 → 4096 → 4096) before the classifier."""
 
 from torch import Tensor, nn
 
+from cpg.models.blocks import conv_bn_relu
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
 
@@ -39,7 +40,7 @@ class VGG(nn.Module):
                     size //= 2
                 continue
             out = scaled(int(item), width)
-            layers += [nn.Conv2d(channels, out, 3, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+            layers += conv_bn_relu(channels, out)
             channels = out
         self.features = nn.Sequential(*layers, nn.Flatten())
         units = scaled(hidden, width)

@@ -8,12 +8,11 @@ selected epoch; with --finetune also the indirect-reuse comparison (defect inher
 the fine-tuned module vs the fine-tuned whole source). Then both settings side by side. The
 bar: every module ≤ 10% of the weights, module accuracy ≥ source accuracy on average over the
 classes and within 1 point of the source on every class. `on` takes the config's `distill`
-settings with weight --distill-weight (0.3) and, with --head-input probabilities, a head over
-the source's softmax instead of its logits (also beyond SeaM); the flags below override them.
+settings with weight --distill-weight (0.3); the flags below override them.
 
     OMP_NUM_THREADS=1 python benchmarks/seam_digits.py [--classifier FILE] [--config pipelines/seam-digits.yaml]
         [--classes 0,1,…] [--settings off,on] [--distill-weight B] [--distill-temperature T]
-        [--distill-left-out | --no-distill-left-out] [--head-input probabilities] [--finetune]
+        [--distill-left-out | --no-distill-left-out] [--finetune]
 
 Without --classifier the source is trained first, as `cpg train --dataset digits-10` does.
 """
@@ -60,8 +59,8 @@ def source_file(path: str | None) -> str:
 
 def run_setting(label: str, source: Source, config: SeamConfig, classes: list[str], finetune: bool) -> list[Row]:
     distill = config.distill
-    print(f"\n{label}: head over the source's {config.head_input}, distill weight {distill.weight:g}" + (
-        f", temperature {distill.temperature:g}, left-out images {'on' if distill.left_out else 'off'}" if distill.weight else ""))
+    print(f"\n{label}: distill weight {distill.weight:g}" + (
+        f", temperature {distill.temperature:g}, left-out images {'on' if distill.left_out else 'off'}" if distill.weight else " (SeaM)"))
     print(f"{'class':>5} {'ratio':>7} {'source acc':>10} {'module acc':>10} {'FLOPs':>6} {'latency':>7} {'epoch':>5}"
           + (f" {'module DIR':>10} {'standard DIR':>12}" if finetune else ""))
     reporter = Reporter(ConsoleReport(quiet=True))
@@ -131,17 +130,14 @@ def main() -> None:
     parser.add_argument("--distill-temperature", type=float, help="T of the setting `on` (default: the config's)")
     parser.add_argument("--distill-left-out", action=argparse.BooleanOptionalAction,
                         help="whether `on` also distils on the left-out images (default: the config's)")
-    parser.add_argument("--head-input", choices=("logits", "probabilities"),
-                        help="what the head of the setting `on` reads (default: the config's)")
     parser.add_argument("--finetune", action="store_true", help="also compare indirect reuse per class")
     args = parser.parse_args()
     base = seam_config((args.config, read_yaml(args.config)))
     on = {"weight": args.distill_weight, "temperature": args.distill_temperature, "left_out": args.distill_left_out}
     on = {key: value for key, value in on.items() if value is not None}
-    head = {"head_input": args.head_input} if args.head_input else {}
     configs = {
         "off": dataclasses.replace(base, distill=dataclasses.replace(base.distill, weight=0.0)),
-        "on": seam_config((args.config, read_yaml(args.config)), ("command line", {"distill": on, **head})),
+        "on": seam_config((args.config, read_yaml(args.config)), ("command line", {"distill": on})),
     }
     settings = [label.strip() for label in args.settings.split(",")]
     if not settings or any(label not in configs for label in settings):

@@ -126,9 +126,3 @@ def test_seam_with_distillation_flags(capsys, classifier):
     assert main(["seam", "--classifier", classifier, "--target-class", "8", *QUICK, "--distill-weight", "1.5",
                  "--distill-temperature", "3", "--distill-left-out", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["distill"] == {"weight": 1.5, "temperature": 3.0, "left_out": True}
-
-
-def test_seam_with_a_head_over_probabilities(capsys, classifier):
-    assert main(["seam", "--classifier", classifier, "--target-class", "8", *QUICK, "--head-input", "probabilities",
-                 "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["settings"]["head_input"] == "probabilities"

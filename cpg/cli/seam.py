@@ -17,7 +17,7 @@ from cpg.report import ConsoleReport, Reporter
 from cpg.workflows.seam import SeamSettings, TargetChoice, compare_reuse, reengineer_source
 from cpg.workflows.sources import ClassifierFile, RunTask, SourceChoice, StateDictFile
 
-SETTINGS = ("alpha", "mask_lr", "head_lr", "head_input", "epochs", "batch_size", "patience", "select_on", "seed", "device",
+SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
             "data_root", "download", "verify_checksums")
 GROUP_SETTINGS = {"distill_weight": ("distill", "weight"), "distill_temperature": ("distill", "temperature"),
                   "distill_left_out": ("distill", "left_out"),

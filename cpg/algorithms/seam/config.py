@@ -10,9 +10,6 @@ from cpg.config.loading import apply_layers
 from cpg.config.source_data import SourceDataConfig
 from cpg.errors import UserError
 
-HEAD_INPUTS = ("logits", "probabilities")
-"""What the module's head reads of the source: its logits through a ReLU (SeaM), or its softmax."""
-
 
 @dataclass
 class FinetuneSettings:
@@ -57,7 +54,6 @@ class SeamConfig(SourceDataConfig):
     eval_batch_size: int = 256
     head_only_every: int = 5  # epochs 0, 5, 10 … (0-based) train the head alone
     mask_init: float = 1.0  # every real-valued mask starts here: above the threshold 0, all kept
-    head_input: str = "logits"  # the head reads the source's logits (SeaM) or, beyond SeaM, its "probabilities"
     patience: int = 0  # early stopping: epochs without a better selected epoch; 0 = off
     select_on: str = "val"  # split of the best-epoch rule: "val", or "test" as the paper did
     latency_batch: int = 64
@@ -85,8 +81,6 @@ def check_seam(config: SeamConfig) -> None:
         ("eval_batch_size", config.eval_batch_size >= 1, f"must be at least 1, got {config.eval_batch_size}"),
         ("head_only_every", config.head_only_every >= 0, "must not be negative (0: never head-only)"),
         ("mask_init", config.mask_init > 0, f"must be above the threshold 0 so that all weights start kept, got {config.mask_init}"),
-        ("head_input", config.head_input in HEAD_INPUTS,
-         f"must be one of {', '.join(HEAD_INPUTS)}, got {config.head_input!r}"),
         ("patience", config.patience >= 0, "must not be negative (0: no early stopping)"),
         ("select_on", config.select_on in ("val", "test"), f"must be 'val' or 'test', got {config.select_on!r}"),
         ("val_fraction", 0 < config.val_fraction <= 0.5, f"must be in (0, 0.5], got {config.val_fraction}"),

@@ -5,9 +5,7 @@ starting above the threshold 0 ("keep all") and binarized by `cpg.nn.binarizer`.
 is never modified: its tensors are read detached and combined with the masks on each forward
 (`torch.func.functional_call`), so no gradient and no optimizer reaches them. BatchNorm stays
 in evaluation mode (running statistics, no updates) whatever mode the module is in. The head
-maps the source's outputs to the target classes: ReLU → Linear(source classes → target classes)
-over the logits, as SeaM does, or (`head_input="probabilities"`, beyond SeaM) Linear over the
-source's softmax, which can state "this class's probability against the others'" exactly.
+maps the source's logits to the target classes: ReLU → Linear(source classes → target classes).
 """
 
 import copy
@@ -16,14 +14,13 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
-from cpg.algorithms.seam.config import HEAD_INPUTS
 from cpg.importance import LearnedMask
 from cpg.nn.binarizer import SEAM_THRESHOLD, binarize
 
 
 class MaskedModule(nn.Module):
     def __init__(self, source: nn.Module, num_source_classes: int, num_target_classes: int,
-                 mask_init: float = 1.0, head_input: str = "logits") -> None:
+                 mask_init: float = 1.0) -> None:
         super().__init__()
         self.source = source.eval()
         self.masked_names: list[str] = []
@@ -34,10 +31,7 @@ class MaskedModule(nn.Module):
                     self.masked_names.append(f"{layer_name}.{name}")
                     masks.append(nn.Parameter(torch.full_like(parameter, mask_init, requires_grad=True)))
         self.masks = nn.ParameterList(masks)
-        if head_input not in HEAD_INPUTS:
-            raise ValueError(f"head_input must be one of {HEAD_INPUTS}, got {head_input!r}")
-        reading = nn.ReLU() if head_input == "logits" else nn.Softmax(dim=1)
-        self.head = nn.Sequential(reading, nn.Linear(num_source_classes, num_target_classes))
+        self.head = nn.Sequential(nn.ReLU(), nn.Linear(num_source_classes, num_target_classes))
         self.total = sum(mask.numel() for mask in masks)
 
     def train(self, mode: bool = True) -> "MaskedModule":

@@ -98,8 +98,7 @@ def reengineer(source: Source, problem: TargetProblem, config: SeamConfig, repor
     }
     bar = source_accuracy[config.select_on]
     torch.manual_seed(derive_seed(config.seed, "seam-head"))
-    module = MaskedModule(source.model, len(source.classes), problem.num_classes, config.mask_init,
-                          config.head_input).to(device)
+    module = MaskedModule(source.model, len(source.classes), problem.num_classes, config.mask_init).to(device)
     head_alone = torch.optim.Adam(module.head.parameters(), lr=config.head_lr, **FAST)
     jointly = torch.optim.Adam([{"params": list(module.masks), "lr": config.mask_lr},
                                 {"params": list(module.head.parameters()), "lr": config.head_lr}], **FAST)

@@ -50,8 +50,6 @@ def _add_shared(parser: argparse.ArgumentParser, default: Any) -> None:
     add("--batch-size", type=int)
     add("--patience", type=int, help="stop after this many epochs without a better selected epoch (0: never)")
     add("--select-on", choices=("val", "test"), help="split of the best-epoch rule (test reproduces the paper)")
-    add("--head-input", choices=("logits", "probabilities"),
-        help="beyond SeaM: the head reads the source's probabilities instead of its logits")
     add("--distill-weight", type=float, metavar="B", help="beyond SeaM: weight of distillation from the source (0: off, SeaM)")
     add("--distill-temperature", type=float, metavar="T", help="temperature of the distillation")
     add("--distill-left-out", action="store_true", help="also distil on the training images balancing left out (one vs rest)")

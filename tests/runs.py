@@ -96,8 +96,8 @@ class Killed(BaseException):
 
 
 def kill_after_save(monkeypatch: Any, when: Any) -> None:
-    """Make the `count`-th `RunFolder.save` whose saved state satisfies `when(state)` raise
-    `Killed` right after it has written its files."""
+    """Make the first `RunFolder.save` whose saved state satisfies `when(state)` raise `Killed`
+    right after it has written its files (later saves are left alone)."""
     from cpg.checkpoint import RunFolder
 
     save = RunFolder.save

@@ -1,6 +1,5 @@
 """What a strategy works with: config, data, run folder, reporter, network and state."""
 
-import copy
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.data.batches import TaskData
 from cpg.distributed import Distributed
+from cpg.engine import state_copy
 from cpg.engine.cadence import Cadence
 from cpg.nn import TaskNetwork, layer_capacity
 from cpg.report import Reporter
@@ -79,8 +79,7 @@ class RunContext:
         save that refers to it (a file named the same on every rank)."""
         self.state.snapshot_count += 1
         filename = f"snapshot-{role}-{self.state.snapshot_count}.pt"
-        self._snapshots[filename] = {key: value.detach().to("cpu", copy=True) if isinstance(value, torch.Tensor)
-                                     else copy.deepcopy(value) for key, value in network.state_dict().items()}
+        self._snapshots[filename] = state_copy(network, "cpu")
         self.state.snapshots[role] = filename
 
     def load_snapshot(self, role: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ workflow runs (`EpochLoop`)."""
 
 from cpg.engine.epoch import EpochStats, LossFn, NonFiniteError, StepHook, check_finite, evaluate, train_epoch
 from cpg.engine.loop import (EpochLoop, EpochRecord, EpochReport, LoopHook, LoopPosition, LoopStore, MemoryStore,
-                              Schedule, Score)
+                              Schedule, Score, state_copy)
 
 __all__ = [
     "EpochLoop",
@@ -21,5 +21,6 @@ __all__ = [
     "StepHook",
     "check_finite",
     "evaluate",
+    "state_copy",
     "train_epoch",
 ]

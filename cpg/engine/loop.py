@@ -105,6 +105,12 @@ class LoopStore(Protocol):
         """A weight or the loss became NaN or infinite: the last saved epoch stands; raise."""
 
 
+def state_copy(model: nn.Module, device: torch.device | str | None = None) -> dict[str, Any]:
+    """`model.state_dict()` as a copy that later training cannot change (on `device`, if given)."""
+    return {key: value.detach().to(device=device, copy=True) if isinstance(value, Tensor) else copy.deepcopy(value)
+            for key, value in model.state_dict().items()}
+
+
 class MemoryStore:
     """Keeps the kept epoch's weights in memory and saves nothing: a loop that need not resume."""
 
@@ -119,8 +125,7 @@ class MemoryStore:
         pass
 
     def keep(self, epoch: int) -> None:
-        self._kept = {epoch: {key: value.detach().clone() if isinstance(value, Tensor) else copy.deepcopy(value)
-                              for key, value in self.model.state_dict().items()}}
+        self._kept = {epoch: state_copy(self.model)}
 
     def restore(self, epoch: int) -> None:
         self.model.load_state_dict(self._kept[epoch])

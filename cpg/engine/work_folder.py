@@ -20,7 +20,7 @@ from torch import nn
 
 from cpg.checkpoint import RunFolder
 from cpg.engine.cadence import Cadence
-from cpg.engine.loop import LoopPosition
+from cpg.engine.loop import LoopPosition, state_copy
 from cpg.errors import RunFailed
 
 
@@ -99,7 +99,7 @@ class FolderStore:
 
     def keep(self, epoch: int) -> None:
         self._snapshots = {"kept": f"snapshot-kept-{epoch}.pt"}
-        self._kept = {key: value.detach().to("cpu", copy=True) for key, value in self.model.state_dict().items()}
+        self._kept = state_copy(self.model, "cpu")
 
     def restore(self, epoch: int) -> None:
         kept = self._kept if self._kept is not None else self.folder.load_snapshot(self._snapshots["kept"])["model"]

@@ -126,3 +126,13 @@ def test_seam_with_distillation_flags(capsys, classifier):
     assert main(["seam", "--classifier", classifier, "--target-class", "8", *QUICK, "--distill-weight", "1.5",
                  "--distill-temperature", "3", "--distill-left-out", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["distill"] == {"weight": 1.5, "temperature": 3.0, "left_out": True}
+
+
+def test_seam_table_says_how_many_images_each_accuracy_rests_on(capsys, classifier):
+    command = ["seam", "--classifier", classifier, "--target-class", "4", *QUICK]
+    assert main([*command, "--json"]) == 0
+    examples = json.loads(capsys.readouterr().out)["target"]["examples"]
+    assert main(command) == 0
+    table = capsys.readouterr().out
+    for split in ("val", "test"):
+        assert f"accuracy ({split}, {examples[split]:,} images)" in table

@@ -112,8 +112,9 @@ def _reengineering_table(report: dict[str, Any]) -> Table:
         table.add_column(column, justify="left" if not column else "right")
     table.add_row("weights", f"{report['weights']['source']:,}", f"{report['weights']['module']:,}",
                   f"{report['retained_ratio'] * 100:.2f}%")
+    examples = report["target"]["examples"]
     for split in accuracy["source"]:
-        table.add_row(f"accuracy ({split})", f"{accuracy['source'][split] * 100:.2f}%",
+        table.add_row(f"accuracy ({split}, {examples[split]:,} images)", f"{accuracy['source'][split] * 100:.2f}%",
                       f"{accuracy['module'][split] * 100:.2f}%", "")
     table.add_row("FLOPs / image", f"{flops['source']:,}", f"{flops['module']:,}", f"{flops['ratio']:.3f}")
     table.add_row(f"latency (batch {latency['batch']})", f"{latency['source']:.2f} ms", f"{latency['module']:.2f} ms",

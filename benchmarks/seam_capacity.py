@@ -66,8 +66,8 @@ def accuracy(model: nn.Module, images: InMemoryImages, collapse: Tensor) -> floa
 
 def retrained(source: nn.Module, problem: TargetProblem, keep: float, epochs: int, lr: float,
               seed: int) -> tuple[float, float]:
-    """Test accuracy after removing all but `keep` of the weights, and after retraining."""
-    torch.manual_seed(seed)
+    """Test accuracy after removing all but `keep` of the weights, and after retraining (batch
+    order seeded by `seed`)."""
     model = copy.deepcopy(source).eval()
     tensors = prunable(model)
     masks = magnitude_masks(tensors, keep)

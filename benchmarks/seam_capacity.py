@@ -25,7 +25,7 @@ from seam_digits import source_file
 from torch import Tensor, nn
 
 from cpg.algorithms.seam import SeamConfig, TargetProblem, binary_problem
-from cpg.algorithms.seam.distillation import collapsed_log_probabilities, distillation_loss
+from cpg.algorithms.seam.distillation import collapsed_log_probabilities, collapsed_soft_targets, distillation_loss
 from cpg.algorithms.seam.reengineering import collapsed_accuracy
 from cpg.algorithms.seam.target import resolve_class
 from cpg.algorithms.source import source_from_classifier
@@ -80,7 +80,7 @@ def retrained(source: nn.Module, problem: TargetProblem, keep: float, epochs: in
     for epoch in range(epochs):
         for inputs, labels in make_loader(images, 64, shuffle=True, seed=seed * 1000 + epoch):
             with torch.no_grad():
-                teacher = collapsed_log_probabilities(source(inputs), problem.collapse, 2).exp()
+                teacher = collapsed_soft_targets(source(inputs), problem.collapse, 2, 1.0)
             outputs = collapsed_log_probabilities(model(inputs), problem.collapse, 2)
             loss = F.cross_entropy(outputs, labels) + distillation_loss(outputs, teacher, 1.0)
             optimizer.zero_grad()
@@ -103,7 +103,8 @@ def main() -> None:
     shares = [float(share) for share in args.keep.split(",")]
     path = source_file(args.classifier)
     source = source_from_classifier(path, SeamConfig())
-    print(f"source {path}; retraining {args.epochs} epochs at lr {args.lr:g}; test accuracy, % (after removing → after retraining)")
+    print(f"source {path}; retraining {args.epochs} epochs at lr {args.lr:g}; "
+          "test accuracy, % (after removing → after retraining)")
     print(f"{'class':>5} {'source':>7}" + "".join(f" {f'keep {share:g}':>15}" for share in shares))
     started = time.perf_counter()
     for name in args.classes.split(","):

@@ -8,7 +8,7 @@ from torch import Tensor
 from cpg.data.augment import RandomCropFlip
 from cpg.data.in_memory import InMemoryImages, channel_stats
 from cpg.data.split import stratified_split
-from cpg.data.task import Task
+from cpg.data.task import IN_MEMORY_TRANSFORMS, TASK_NORMALISATION, Task
 
 
 def in_memory_task(
@@ -32,3 +32,8 @@ def in_memory_task(
         val=InMemoryImages(images[held], labels[held], mean, std),
         test=InMemoryImages(*test, mean, std),
     )
+
+
+def in_memory_transforms(augment: RandomCropFlip | None) -> str:
+    """What `in_memory_task` does to images, in words, for the `Benchmark` line."""
+    return IN_MEMORY_TRANSFORMS if augment is None else f"{augment.describe()}; {TASK_NORMALISATION}"

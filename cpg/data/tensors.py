@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from cpg.data.assemble import in_memory_task
+from cpg.data.assemble import in_memory_task, in_memory_transforms
 from cpg.data.augment import RandomCropFlip
-from cpg.data.task import IN_MEMORY_TRANSFORMS, TASK_NORMALISATION, Benchmark
+from cpg.data.task import Benchmark
 from cpg.errors import UserError
 
 TensorTask = tuple[Tensor, Tensor, Tensor, Tensor, int | Sequence[str]]
@@ -50,8 +50,7 @@ def from_tensors(
         raise UserError(f"from_tensors({name!r}): every image must have the same C×H×W, got {shapes}")
     augmentation = RandomCropFlip(max(1, min(shapes[0][1:]) // 8)) if augment else None
     built = tuple(in_memory_task(*task, val_fraction, augmentation) for task in checked)
-    transforms = f"{augmentation.describe()}; {TASK_NORMALISATION}" if augmentation else IN_MEMORY_TRANSFORMS
-    return Benchmark(name=name, tasks=built, input_shape=shapes[0], transforms=transforms)
+    return Benchmark(name=name, tasks=built, input_shape=shapes[0], transforms=in_memory_transforms(augmentation))
 
 
 def _checked(task: str, entry: TensorTask) -> tuple[str, tuple[str, ...], Split, Split]:

@@ -7,18 +7,18 @@ from pathlib import Path
 import torch
 from torchvision.datasets import CIFAR10, CIFAR100
 
-from cpg.data.assemble import in_memory_task
+from cpg.data.assemble import in_memory_task, in_memory_transforms
 from cpg.data.augment import RandomCropFlip
 from cpg.data.class_split import Split, class_split_tasks, select_classes
 from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.superclasses import SUPERCLASSES
-from cpg.data.task import TASK_NORMALISATION, Benchmark
+from cpg.data.task import Benchmark
 from cpg.errors import UserError
 
 CIFAR_SHAPE = (3, 32, 32)
-PADDING = 4
-"""Zero padding of the training RandomCrop(32, padding=4)."""
-TRANSFORMS = f"{RandomCropFlip(PADDING).describe()}; {TASK_NORMALISATION}"
+AUGMENT = RandomCropFlip(padding=4)
+"""Training images: RandomCrop(32, padding=4) and RandomHorizontalFlip, as in the CIFAR literature."""
+TRANSFORMS = in_memory_transforms(AUGMENT)
 
 
 @BENCHMARKS.register("cifar100-20")
@@ -34,7 +34,7 @@ def cifar100_benchmark(request: BenchmarkRequest) -> Benchmark:
             in_memory_task(
                 superclass, tuple(fine_names[index] for index in group),
                 select_classes(train, group), select_classes(test, group), request.val_fraction,
-                RandomCropFlip(PADDING),
+                AUGMENT,
             )
         )
     return Benchmark(name=request.name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
@@ -45,8 +45,7 @@ def cifar10_benchmark(request: BenchmarkRequest) -> Benchmark:
     """The ten CIFAR-10 classes as a single task named ``cifar10``."""
     request.refuse_options()
     classes, train, test = _read(CIFAR10, request.root, request.download, request.verify_checksums)
-    augment = RandomCropFlip(PADDING)
-    task = in_memory_task("cifar10", tuple(classes), train, test, request.val_fraction, augment)
+    task = in_memory_task("cifar10", tuple(classes), train, test, request.val_fraction, AUGMENT)
     return Benchmark(name=request.name, tasks=(task,), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
 
 
@@ -71,10 +70,8 @@ def split_cifar_benchmark(request: BenchmarkRequest, source: type[CIFAR10], per_
     else:
         classes, train, test = _read(source, request.root, request.download, request.verify_checksums)
     prefix = source.__name__.lower()
-    tasks = class_split_tasks(
-        prefix, tuple(classes), train, test, per_task, request.val_fraction, RandomCropFlip(PADDING)
-    )
-    return Benchmark(name=request.name, tasks=tasks, input_shape=CIFAR_SHAPE)
+    tasks = class_split_tasks(prefix, tuple(classes), train, test, per_task, request.val_fraction, AUGMENT)
+    return Benchmark(name=request.name, tasks=tasks, input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
 
 
 def _read_cifar100(

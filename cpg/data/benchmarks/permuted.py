@@ -21,7 +21,7 @@ from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.class_split import Split
 from cpg.data.options import bool_option, int_option, resolve_options
 from cpg.data.registry import BENCHMARKS, BenchmarkRequest
-from cpg.data.task import Benchmark
+from cpg.data.task import IN_MEMORY_TRANSFORMS, Benchmark
 
 DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "seed": 0, "identity_first": True}
 
@@ -45,7 +45,9 @@ def permuted_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
                 _permuted(test, order), val_fraction,
             )
         )
-    return Benchmark(name=name, tasks=tuple(tasks), input_shape=MNIST_SHAPE)
+    first = "; the first task unpermuted" if identity_first else ""
+    permuted = f"each task's pixels shuffled by its own fixed permutation (seed {seed}{first})"
+    return Benchmark(name, tuple(tasks), MNIST_SHAPE, f"{permuted}; {IN_MEMORY_TRANSFORMS}")
 
 
 def pixel_permutation(pixels: int, seed: int, index: int, identity_first: bool) -> Tensor:

@@ -21,7 +21,7 @@ from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.class_split import Split
 from cpg.data.options import int_option, resolve_options
 from cpg.data.registry import BENCHMARKS, BenchmarkRequest
-from cpg.data.task import Benchmark
+from cpg.data.task import IN_MEMORY_TRANSFORMS, Benchmark
 from cpg.errors import UserError
 
 DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "angles": None}
@@ -43,7 +43,9 @@ def rotated_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
         )
         for angle in angles
     )
-    return Benchmark(name=request.name, tasks=tasks, input_shape=MNIST_SHAPE)
+    degrees = ", ".join(f"{angle:g}°" for angle in angles)
+    turned = f"each task's images turned counter-clockwise by its angle ({degrees}; bilinear, corners black)"
+    return Benchmark(request.name, tasks, MNIST_SHAPE, f"{turned}; {IN_MEMORY_TRANSFORMS}")
 
 
 def task_angles(benchmark: str, options: Mapping[str, Any] | None) -> tuple[float, ...]:

@@ -11,15 +11,15 @@ training split.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-import numpy as np
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset, Subset
 
 from cpg.data.in_memory import InMemoryImages
 from cpg.data.labels import dataset_labels
-from cpg.data.split import SPLIT_SEED
+from cpg.data.split import stratified_sample
 from cpg.data.task import Benchmark, Task
 
 OPTION = "imbalance"
@@ -39,8 +39,8 @@ def long_tailed(benchmark: Benchmark, ratio: float) -> Benchmark:
     """``benchmark`` with every task's training split made long-tailed; named
     ``<name>-lt<ratio>`` so goal files and classifiers of the two versions stay apart."""
     tasks = tuple(_long_tailed_task(task, ratio) for task in benchmark.tasks)
-    return Benchmark(
-        name=long_tail_name(benchmark.name, ratio), tasks=tasks, input_shape=benchmark.input_shape,
+    return replace(
+        benchmark, name=long_tail_name(benchmark.name, ratio), tasks=tasks,
         transforms=f"{benchmark.transforms}; training split long-tailed (ratio {ratio:g})",
     )
 
@@ -66,12 +66,7 @@ def _long_tailed_task(task: Task, ratio: float) -> Task:
     labels = dataset_labels(task.train)
     counts = torch.bincount(labels, minlength=task.num_classes)
     sizes = long_tail_sizes(int(counts.min()), task.num_classes, ratio)
-    rng = np.random.RandomState(SPLIT_SEED)
-    kept = [
-        rng.permutation(np.flatnonzero(labels.numpy() == label))[:size]
-        for label, size in enumerate(sizes)
-    ]
-    index = torch.from_numpy(np.sort(np.concatenate(kept)))
+    index = torch.from_numpy(stratified_sample(labels.numpy(), sizes))
     return Task(task.name, task.classes, _subset(task.train, index), task.val, task.test)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 SPLIT_SEED = 0
@@ -24,3 +26,15 @@ def stratified_split(labels: np.ndarray, fraction: float) -> tuple[np.ndarray, n
     held = np.sort(np.concatenate(held_out))
     kept = np.setdiff1d(np.arange(len(labels)), held)
     return kept, held
+
+
+def stratified_sample(labels: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """Sorted indices of ``sizes[c]`` examples of each class ``c``, drawn at random without
+    replacement (all of a class that has fewer), seeded like `stratified_split`.
+
+    The order in which a class's examples are drawn depends on ``labels`` alone, so a smaller
+    size keeps a subset of what a larger one keeps.
+    """
+    rng = np.random.RandomState(SPLIT_SEED)
+    kept = [rng.permutation(np.flatnonzero(labels == label))[:size] for label, size in enumerate(sizes)]
+    return np.sort(np.concatenate(kept))

@@ -8,6 +8,7 @@ import pytest
 from cpg.config import RunConfig, build_config
 from cpg.report import ConsoleReport
 from tests.fixtures.cifar_archive import TEST_PER_CLASS, TRAIN_PER_CLASS, write_cifar10, write_cifar100
+from tests.fixtures.mnist_idx import write_mnist
 
 QUICK: dict[str, Any] = {
     "tasks": "synthetic",
@@ -55,4 +56,20 @@ def cifar_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("cifar")
     write_cifar100(root, TRAIN_PER_CLASS, TEST_PER_CLASS)
     write_cifar10(root, TRAIN_PER_CLASS, TEST_PER_CLASS)
+    return root
+
+
+TORCHVISION_TRAIN, TORCHVISION_TEST = 8, 2
+"""Training and test images per class of every dataset of `torchvision_root`."""
+
+
+@pytest.fixture(scope="session")
+def torchvision_root(tmp_path_factory) -> Path:
+    """MNIST, Fashion-MNIST, CIFAR-10 and CIFAR-100 files in torchvision's formats, with
+    TORCHVISION_TRAIN training and TORCHVISION_TEST test images per class."""
+    root = tmp_path_factory.mktemp("torchvision")
+    for folder in ("MNIST", "FashionMNIST"):
+        write_mnist(root, folder, TORCHVISION_TRAIN, TORCHVISION_TEST)
+    write_cifar10(root, TORCHVISION_TRAIN, TORCHVISION_TEST)
+    write_cifar100(root, TORCHVISION_TRAIN, TORCHVISION_TEST)
     return root

@@ -5,6 +5,7 @@ training statistics belongs to training images at mean 0 and std 1 per channel; 
 rot-mnist name the transformation each task applies."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,36 +16,27 @@ from torchvision.transforms.v2 import functional as F
 
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
 from cpg.data.in_memory import InMemoryImages
-from tests.fixtures.cifar_archive import write_cifar10, write_cifar100
 from tests.fixtures.image_folders import write_image_tree
-from tests.fixtures.mnist_idx import FILES, read_idx, write_mnist
+from tests.fixtures.mnist_idx import FILES, read_idx
 
-OPTIONS = {
-    "synthetic": {"num_tasks": 2},
-    "perm-mnist": {"num_tasks": 2},
-    "rot-mnist": {"angles": [0, 90]},
-    "imagefolder": {"tasks": [{"name": "shapes", "root": "shapes"}]},
-}
-"""Options a benchmark needs to be built small on the generated data (none: its defaults)."""
+SMALL = {"synthetic": {"num_tasks": 2}, "perm-mnist": {"num_tasks": 2}, "rot-mnist": {"angles": [0, 90]}}
+"""Options that keep a benchmark small (none: its defaults)."""
 READS = 8
 """Training images read twice to tell whether the split augments them."""
 
 
 @pytest.fixture(scope="module")
-def data_root(tmp_path_factory) -> Path:
-    """Every kind of file a benchmark reads, generated: MNIST, Fashion-MNIST, both CIFARs, and
-    an image folder tree."""
-    root = tmp_path_factory.mktemp("data")
-    write_mnist(root, "MNIST", train_per_class=6, test_per_class=2)
-    write_mnist(root, "FashionMNIST", train_per_class=6, test_per_class=2)
-    write_cifar10(root, train_per_class=6, test_per_class=2)
-    write_cifar100(root, train_per_class=4, test_per_class=1)
-    write_image_tree(root / "shapes", size=(8, 8))
-    return root
+def build(torchvision_root, tmp_path_factory) -> Callable[..., Benchmark]:
+    """``build(name, **options)``: benchmark ``name`` on generated files (the torchvision
+    formats, and an image folder tree for imagefolder)."""
+    shapes = write_image_tree(tmp_path_factory.mktemp("shapes"), size=(8, 8))
+    small = {**SMALL, "imagefolder": {"tasks": [{"name": "shapes", "root": str(shapes)}]}}
 
+    def make(name: str, **options) -> Benchmark:
+        return build_benchmark(name, data_root=torchvision_root, verify_checksums=False,
+                               options={**small.get(name, {}), **options})
 
-def build(name: str, root: Path, **options) -> Benchmark:
-    return build_benchmark(name, data_root=root, verify_checksums=False, options={**OPTIONS.get(name, {}), **options})
+    return make
 
 
 def augments(dataset: Dataset) -> bool:
@@ -78,8 +70,8 @@ def mnist_test_images(root: Path) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("name", sorted(BENCHMARKS.names()))
-def test_the_line_says_whether_training_images_are_augmented(data_root, name):
-    benchmark = build(name, data_root)
+def test_the_line_says_whether_training_images_are_augmented(build, name):
+    benchmark = build(name)
     line = benchmark.describe()
     for task in benchmark.tasks:
         assert ("no augmentation" not in line) == augments(task.train), line
@@ -89,26 +81,26 @@ def test_the_line_says_whether_training_images_are_augmented(data_root, name):
 
 
 @pytest.mark.parametrize("name", sorted(BENCHMARKS.names()))
-def test_the_line_says_whether_each_task_is_normalised_by_its_own_training_images(data_root, name):
-    benchmark = build(name, data_root)
+def test_the_line_says_whether_each_task_is_normalised_by_its_own_training_images(build, name):
+    benchmark = build(name)
     said = bool(re.search(r"each task normalised by .*own training", benchmark.describe()))
     assert [said] * len(benchmark.tasks) == [at_unit_statistics(unaugmented(task.train)) for task in benchmark.tasks]
 
 
 @pytest.mark.parametrize("identity_first", [True, False])
-def test_the_perm_mnist_line_names_its_permutations(data_root, identity_first):
-    benchmark = build("perm-mnist", data_root, identity_first=identity_first)
+def test_the_perm_mnist_line_names_its_permutations(build, torchvision_root, identity_first):
+    benchmark = build("perm-mnist", identity_first=identity_first)
     line = benchmark.describe()
-    unpermuted = [torch.equal(task.test.images, mnist_test_images(data_root)) for task in benchmark.tasks]
+    unpermuted = [torch.equal(task.test.images, mnist_test_images(torchvision_root)) for task in benchmark.tasks]
     assert ("first task unpermuted" in line) == unpermuted[0]
     assert "pixels shuffled by its own fixed permutation (seed 0" in line and not any(unpermuted[1:])
 
 
-def test_the_rot_mnist_line_lists_the_angle_each_task_turns_its_images_by(data_root):
-    benchmark = build("rot-mnist", data_root, angles=[90, 0, 45])
+def test_the_rot_mnist_line_lists_the_angle_each_task_turns_its_images_by(build, torchvision_root):
+    benchmark = build("rot-mnist", angles=[90, 0, 45])
     listed = re.search(r"turned counter-clockwise by its angle \(([^;]*);", benchmark.describe()).group(1)
     angles = [float(angle.removesuffix("°")) for angle in listed.split(", ")]
-    raw = mnist_test_images(data_root)
+    raw = mnist_test_images(torchvision_root)
     assert len(angles) == len(benchmark.tasks)
     for angle, task in zip(angles, benchmark.tasks):
         assert torch.equal(task.test.images, F.rotate(raw, angle, interpolation=InterpolationMode.BILINEAR))

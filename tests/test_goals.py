@@ -136,3 +136,22 @@ def test_a_resumed_run_may_not_change_its_goals(quick_config, quiet) -> None:
 
     with pytest.raises(UserError, match="goal changed"):
         execute(dataclasses.replace(config, goal=dataclasses.replace(config.goal, allowed_loss=0.05)), console=quiet)
+
+
+def test_a_run_keeping_fewer_training_images_refuses_goals_measured_on_all_of_them(torchvision_root, tmp_path,
+                                                                                   monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    settings = {"tasks": "perm-mnist", "arch": "mlp", "data_root": str(torchvision_root), "goal": {"value": None}}
+    whole = write_pipeline(tmp_path / "whole.yaml", **settings, benchmark_options={"num_tasks": 1})
+    reduced = write_pipeline(tmp_path / "reduced.yaml", **settings, name="reduced",
+                             benchmark_options={"num_tasks": 1, "train_per_class": 5})
+    assert main(["baseline", "--config", str(whole), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["run", "--config", str(reduced), "--quiet"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("cpg: error: ") and ("goals measured with benchmark options {'num_tasks': 1}, this run has "
+                                                 "{'num_tasks': 1, 'train_per_class': 5}") in error
+    assert main(["baseline", "--config", str(reduced), "--quiet"]) == 0
+    assert main(["run", "--config", str(reduced), "--quiet"]) == 0
+    measured = json.loads((tmp_path / "baselines" / "perm-mnist-mlp.json").read_text())
+    assert [task["goal"] for task in results(tmp_path / "checkpoints" / "reduced")["tasks"]] == [measured["tasks"][0]["val"]]

@@ -60,8 +60,9 @@ def build_benchmark(
     ``data_root`` is where the MNIST and CIFAR files live (default ``./data``) and what
     relative imagefolder roots are resolved against; ``download`` concerns MNIST and CIFAR,
     ``verify_checksums`` CIFAR only. ``options`` are the benchmark's own settings (synthetic,
-    imagefolder, perm-mnist, rot-mnist) and the ``imbalance`` ratio every benchmark takes (see
-    `cpg.data.long_tail`).
+    imagefolder, perm-mnist, rot-mnist; ``train_per_class`` of every MNIST and CIFAR benchmark,
+    see `cpg.data.per_class`) and the ``imbalance`` ratio every benchmark takes (see
+    `cpg.data.long_tail`), applied to the benchmark as built, so after ``train_per_class``.
     """
     builder = BENCHMARKS.get(name)
     if (

@@ -37,16 +37,21 @@ class Benchmark:
     """A named sequence of tasks whose images all have the shape ``input_shape`` (C, H, W).
 
     ``transforms`` says in words how images become the network's input (resizing, channels,
-    augmentation, normalisation); a run prints it when it starts.
+    augmentation, normalisation); ``kept`` says which of the source's training images the tasks
+    hold when they hold only some (the ``train_per_class`` option), else is None. A run prints
+    both when it starts.
     """
 
     name: str
     tasks: tuple[Task, ...]
     input_shape: tuple[int, int, int]
     transforms: str = IN_MEMORY_TRANSFORMS
+    kept: str | None = None
 
     def describe(self) -> str:
-        """One line: the benchmark's tasks, input shape and transforms."""
+        """One line: the benchmark's tasks, input shape and transforms; and a second line
+        saying which training images were kept, when not all of them were."""
         shape = "×".join(map(str, self.input_shape))
         count = f"{len(self.tasks)} task{'s' if len(self.tasks) != 1 else ''}"
-        return f"{self.name}: {count}, input {shape}; {self.transforms}"
+        line = f"{self.name}: {count}, input {shape}; {self.transforms}"
+        return line if self.kept is None else f"{line}\n{self.name}: {self.kept}"

@@ -40,6 +40,7 @@ def train_classifier(settings: TrainSettings, reporter: Reporter) -> TrainedClas
     benchmark = load_benchmark(config)
     if not 1 <= settings.task <= len(benchmark.tasks):
         raise UserError(f"--task {settings.task}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
+    reporter.message(benchmark.describe())
     device = resolve_device(config.device)
     path = settings.output or Path(f"{config.checkpoint_dir}/classifiers/{benchmark.name}-{config.arch}.pt")
     work = WorkFolder.for_command("train", {"config": to_mapping(config), "task": settings.task,

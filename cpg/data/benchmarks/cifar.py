@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -10,6 +11,7 @@ from torchvision.datasets import CIFAR10, CIFAR100
 from cpg.data.assemble import in_memory_task, in_memory_transforms
 from cpg.data.augment import RandomCropFlip
 from cpg.data.class_split import Split, class_split_tasks, select_classes
+from cpg.data.per_class import keep_per_class, train_per_class_option
 from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.superclasses import SUPERCLASSES
 from cpg.data.task import Benchmark
@@ -24,8 +26,7 @@ TRANSFORMS = in_memory_transforms(AUGMENT)
 @BENCHMARKS.register("cifar100-20")
 def cifar100_benchmark(request: BenchmarkRequest) -> Benchmark:
     """One task per superclass, in coarse-label index order, of the superclass's five classes."""
-    request.refuse_options()
-    fine_names, train, test = _read_cifar100(request.root, request.download, request.verify_checksums)
+    fine_names, train, test, kept = _read_request(CIFAR100, request)
     fine_index = {fine: index for index, fine in enumerate(fine_names)}
     tasks = []
     for superclass, fines in SUPERCLASSES.items():
@@ -37,16 +38,15 @@ def cifar100_benchmark(request: BenchmarkRequest) -> Benchmark:
                 AUGMENT,
             )
         )
-    return Benchmark(name=request.name, tasks=tuple(tasks), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
+    return Benchmark(request.name, tuple(tasks), CIFAR_SHAPE, TRANSFORMS, kept)
 
 
 @BENCHMARKS.register("cifar10")
 def cifar10_benchmark(request: BenchmarkRequest) -> Benchmark:
     """The ten CIFAR-10 classes as a single task named ``cifar10``."""
-    request.refuse_options()
-    classes, train, test = _read(CIFAR10, request.root, request.download, request.verify_checksums)
+    classes, train, test, kept = _read_request(CIFAR10, request)
     task = in_memory_task("cifar10", tuple(classes), train, test, request.val_fraction, AUGMENT)
-    return Benchmark(name=request.name, tasks=(task,), input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
+    return Benchmark(request.name, (task,), CIFAR_SHAPE, TRANSFORMS, kept)
 
 
 @BENCHMARKS.register("split-cifar10")
@@ -64,14 +64,23 @@ def split_cifar100_benchmark(request: BenchmarkRequest) -> Benchmark:
 def split_cifar_benchmark(request: BenchmarkRequest, source: type[CIFAR10], per_task: int) -> Benchmark:
     """CIFAR-10 or CIFAR-100 dealt out in class-index order, ``per_task`` classes per task
     (tasks ``cifar10_0-1`` … or ``cifar100_0-9`` …), augmented like the other CIFAR tasks."""
-    request.refuse_options()
-    if source is CIFAR100:
-        classes, train, test = _read_cifar100(request.root, request.download, request.verify_checksums)
-    else:
-        classes, train, test = _read(source, request.root, request.download, request.verify_checksums)
+    classes, train, test, kept = _read_request(source, request)
     prefix = source.__name__.lower()
     tasks = class_split_tasks(prefix, tuple(classes), train, test, per_task, request.val_fraction, AUGMENT)
-    return Benchmark(name=request.name, tasks=tasks, input_shape=CIFAR_SHAPE, transforms=TRANSFORMS)
+    return Benchmark(request.name, tasks, CIFAR_SHAPE, TRANSFORMS, kept)
+
+
+def _read_request(
+    source: type[CIFAR10], request: BenchmarkRequest
+) -> tuple[list[str], Split, Split, str | None]:
+    """Class names, train and test splits of ``source`` (CIFAR10 or CIFAR100) as ``request``
+    reads them: the training split keeps the request's ``train_per_class`` images of each class,
+    which the last item says (None: all of them)."""
+    count = train_per_class_option(request.name, request.options)
+    read = _read_cifar100 if source is CIFAR100 else partial(_read, source)
+    classes, train, test = read(request.root, request.download, request.verify_checksums)
+    train, kept = keep_per_class(train, count)
+    return classes, train, test, kept
 
 
 def _read_cifar100(

@@ -8,6 +8,7 @@ from pathlib import Path
 from torchvision.datasets import MNIST, FashionMNIST
 
 from cpg.data.class_split import Split, class_split_tasks
+from cpg.data.per_class import keep_per_class, train_per_class_option
 from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
@@ -30,12 +31,13 @@ def split_fashion_mnist(request: BenchmarkRequest) -> Benchmark:
 def split_mnist_benchmark(request: BenchmarkRequest, source: type[MNIST]) -> Benchmark:
     """Classes 0/1, 2/3, … 8/9 of ``source`` (MNIST or FashionMNIST) as five tasks, named
     ``mnist_0-1`` … (``fashionmnist_0-1`` …); no augmentation."""
-    request.refuse_options()
+    count = train_per_class_option(request.name, request.options)
     classes, train, test = read_mnist(source, request.root, request.download)
+    train, kept = keep_per_class(train, count)
     tasks = class_split_tasks(
         source.__name__.lower(), classes, train, test, CLASSES_PER_SPLIT_TASK, request.val_fraction
     )
-    return Benchmark(name=request.name, tasks=tasks, input_shape=MNIST_SHAPE)
+    return Benchmark(name=request.name, tasks=tasks, input_shape=MNIST_SHAPE, kept=kept)
 
 
 def read_mnist(

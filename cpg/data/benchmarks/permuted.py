@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 from torchvision.datasets import MNIST
 
+from cpg.data import per_class
 from cpg.data.assemble import in_memory_task
 from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.class_split import Split
@@ -23,7 +24,7 @@ from cpg.data.options import bool_option, int_option, resolve_options
 from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import IN_MEMORY_TRANSFORMS, Benchmark
 
-DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "seed": 0, "identity_first": True}
+DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "seed": 0, "identity_first": True, **per_class.DEFAULTS}
 
 
 @BENCHMARKS.register("perm-mnist")
@@ -34,7 +35,9 @@ def permuted_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
     num_tasks = int_option(name, "num_tasks", given["num_tasks"], 1)
     seed = int_option(name, "seed", given["seed"], 0)
     identity_first = bool_option(name, "identity_first", given["identity_first"])
+    count = per_class.requested_count(name, given)
     classes, train, test = read_mnist(MNIST, request.root, request.download)
+    train, kept = per_class.keep_per_class(train, count)
     pixels = MNIST_SHAPE[1] * MNIST_SHAPE[2]
     tasks = []
     for index in range(num_tasks):
@@ -47,7 +50,7 @@ def permuted_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
         )
     first = "; the first task unpermuted" if identity_first else ""
     permuted = f"each task's pixels shuffled by its own fixed permutation (seed {seed}{first})"
-    return Benchmark(name, tuple(tasks), MNIST_SHAPE, f"{permuted}; {IN_MEMORY_TRANSFORMS}")
+    return Benchmark(name, tuple(tasks), MNIST_SHAPE, f"{permuted}; {IN_MEMORY_TRANSFORMS}", kept)
 
 
 def pixel_permutation(pixels: int, seed: int, index: int, identity_first: bool) -> Tensor:

@@ -16,6 +16,7 @@ from torchvision.datasets import MNIST
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.v2 import functional as F
 
+from cpg.data import per_class
 from cpg.data.assemble import in_memory_task
 from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
 from cpg.data.class_split import Split
@@ -24,7 +25,7 @@ from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import IN_MEMORY_TRANSFORMS, Benchmark
 from cpg.errors import UserError
 
-DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "angles": None}
+DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "angles": None, **per_class.DEFAULTS}
 SPREAD = 180.0
 """Default angles cover [0, SPREAD) degrees in equal steps."""
 CHUNK = 8192
@@ -35,7 +36,9 @@ CHUNK = 8192
 def rotated_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
     """Tasks ``mnist_rot_<angle>`` of the ten digits, one per angle, in the order given."""
     angles = task_angles(request.name, request.options)
+    count = per_class.requested_count(request.name, resolve_options(request.name, request.options, DEFAULTS))
     classes, train, test = read_mnist(MNIST, request.root, request.download)
+    train, kept = per_class.keep_per_class(train, count)
     tasks = tuple(
         in_memory_task(
             f"mnist_rot_{angle:g}", classes, _rotated(train, angle), _rotated(test, angle),
@@ -45,7 +48,7 @@ def rotated_mnist_benchmark(request: BenchmarkRequest) -> Benchmark:
     )
     degrees = ", ".join(f"{angle:g}°" for angle in angles)
     turned = f"each task's images turned counter-clockwise by its angle ({degrees}; bilinear, corners black)"
-    return Benchmark(request.name, tasks, MNIST_SHAPE, f"{turned}; {IN_MEMORY_TRANSFORMS}")
+    return Benchmark(request.name, tasks, MNIST_SHAPE, f"{turned}; {IN_MEMORY_TRANSFORMS}", kept)
 
 
 def task_angles(benchmark: str, options: Mapping[str, Any] | None) -> tuple[float, ...]:

@@ -38,8 +38,8 @@ class Benchmark:
 
     ``transforms`` says in words how images become the network's input (resizing, channels,
     augmentation, normalisation); ``kept`` says which of the source's training images the tasks
-    hold when they hold only some (the ``train_per_class`` option), else is None. A run prints
-    both when it starts.
+    hold when a number of them per class was asked for (the ``train_per_class`` option), else is
+    None. A run prints both when it starts.
     """
 
     name: str
@@ -50,7 +50,7 @@ class Benchmark:
 
     def describe(self) -> str:
         """One line: the benchmark's tasks, input shape and transforms; and a second line
-        saying which training images were kept, when not all of them were."""
+        saying which training images were kept, when ``kept`` says so."""
         shape = "×".join(map(str, self.input_shape))
         count = f"{len(self.tasks)} task{'s' if len(self.tasks) != 1 else ''}"
         line = f"{self.name}: {count}, input {shape}; {self.transforms}"

@@ -116,7 +116,7 @@ def test_train_per_class_comes_before_the_long_tail(torchvision_root):
         assert torch.bincount(task.val.labels).tolist() == [1, 1]
 
 
-def test_synthetic_keeps_its_own_train_per_class(torchvision_root):
+def test_synthetic_keeps_its_own_train_per_class():
     benchmark = build_benchmark("synthetic", options={"num_tasks": 1, "train_per_class": 30})
     (task,) = benchmark.tasks
     assert len(task.train) + len(task.val) == 2 * 30 and benchmark.kept is None

@@ -54,7 +54,7 @@ def test_treat_writes_a_classifier_that_loads(classifier, tmp_path, capsys):
 
 def test_a_treatment_worse_than_the_untreated_classifier_is_not_kept(classifier, tmp_path, capsys):
     output = tmp_path / "treated.pt"
-    argv = ["doctor", "treat", str(classifier), "--epochs", "1", "--lr", "5", "--images-per-class", "5",
+    argv = ["doctor", "treat", str(classifier), "--epochs", "1", "--lr", "1", "--images-per-class", "5",
             "-o", str(output), "--quiet"]
     assert main(argv) == 0
     untreated = load_classifier(classifier).model.state_dict()

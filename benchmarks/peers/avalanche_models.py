@@ -19,6 +19,7 @@ from avalanche.models.packnet import PackNetModel, PackNetModule, WeightAndBiasP
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from cpg.errors import UserError
 from cpg.models import build_model
 
 InputShape = tuple[int, int, int]
@@ -58,10 +59,19 @@ def _replace(module: nn.Module, matches: Callable[[nn.Module], bool], replacemen
             _replace(child, matches, replacement)
 
 
+def _network(arch: str, classes: Sequence[int], input_shape: InputShape) -> nn.Module:
+    """cpg's plain `arch`; its `head_layer` is the layer made per task."""
+    network = build_model(arch, classes[0], input_shape)
+    if "." in network.head_layer:
+        raise UserError(f"{arch}: its head {network.head_layer!r} is nested in another layer; the Avalanche peer "
+                        "takes an architecture whose head is a layer of its own (resnet20, small_cnn, mlp, …)")
+    return network
+
+
 def packnet_network(arch: str, classes: Sequence[int], input_shape: InputShape) -> PackNetModel:
     """cpg's `arch` as Avalanche's PackNet model, a BatchNorm and a head (of `classes[t]`
-    outputs) per task. The head is the layer the architecture names as `head_layer`."""
-    network = build_model(arch, classes[0], input_shape)
+    outputs) per task."""
+    network = _network(arch, classes, input_shape)
     head = getattr(network, network.head_layer)
     _replace(network, lambda child: isinstance(child, _BatchNorm),
              lambda norm: TaskSpecific([copy.deepcopy(norm) for _ in classes], carry_over=True))
@@ -79,5 +89,5 @@ def packnet_network(arch: str, classes: Sequence[int], input_shape: InputShape) 
 def multihead_network(arch: str, classes: Sequence[int], input_shape: InputShape) -> MultiTaskModule:
     """cpg's `arch` with Avalanche's multi-head classifier (one head per task label, added as
     the task arrives); every other layer, BatchNorm included, is shared."""
-    network = build_model(arch, classes[0], input_shape)
+    network = _network(arch, classes, input_shape)
     return as_multitask(network, network.head_layer)

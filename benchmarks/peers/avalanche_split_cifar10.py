@@ -92,7 +92,10 @@ def config_flags(args: argparse.Namespace) -> dict:
         if getattr(args, name) is not None:
             flags[name] = getattr(args, name)
     if args.options:
-        flags["benchmark_options"] = json.loads(args.options)
+        try:
+            flags["benchmark_options"] = json.loads(args.options)
+        except ValueError as error:
+            raise UserError(f"--options: not JSON ({error})") from None
     if args.no_verify_checksums:
         flags["verify_checksums"] = False
     return flags
@@ -102,26 +105,32 @@ def main() -> None:
     args = arguments()
     if importlib.util.find_spec("avalanche") is None:
         sys.exit(INSTALL)
+    try:
+        run(args)
+    except UserError as error:
+        sys.exit(f"error: {error}")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Learn the tasks with each strategy, print its accuracy matrix, write its results, and
+    print the `cpg compare` table of them all."""
     with warnings.catch_warnings():  # qpsolvers warns on import that it has no solver; no strategy here uses one
         warnings.simplefilter("ignore")
         import avalanche
         from benchmarks.peers.avalanche_training import learn_sequence
     import torch
 
-    try:
-        configs = [peer_config(args.tasks, strategy, args.config, config_flags(args)) for strategy in args.strategies]
-        first = configs[0]
-        benchmark = build_benchmark(args.tasks, data_root=first.data_root, verify_checksums=first.verify_checksums,
-                                    val_fraction=first.val_fraction, options=first.benchmark_options)
-    except UserError as error:
-        sys.exit(f"error: {error}")
+    configs = [peer_config(args.tasks, strategy, args.config, config_flags(args)) for strategy in args.strategies]
+    first = configs[0]
+    benchmark = build_benchmark(args.tasks, data_root=first.data_root, verify_checksums=first.verify_checksums,
+                                val_fraction=first.val_fraction, options=first.benchmark_options)
     device = resolve_device(args.device)
     print(benchmark.describe())
     print(f"avalanche-lib {avalanche.__version__}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), {device}")
     files = []
     for strategy, config in zip(args.strategies, configs):
-        print(f"{STRATEGIES[strategy]}: {json.dumps(settings_summary(config))}")
-        matrix, seconds = learn_sequence(config, benchmark, device, print)
+        print(f"{STRATEGIES[strategy]}: {json.dumps(settings_summary(config))}", flush=True)
+        matrix, seconds = learn_sequence(config, benchmark, device, lambda line: print(line, flush=True))
         peer = {"library": "avalanche-lib", "version": avalanche.__version__, "mirrors": strategy,
                 "torch": torch.__version__, "threads": torch.get_num_threads(), "settings": settings_summary(config)}
         path = Path(args.out) / args.tasks / STRATEGIES[strategy] / "results.json"

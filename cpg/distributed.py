@@ -12,11 +12,14 @@ import datetime
 import inspect
 import os
 from collections.abc import Iterable
+from typing import TypeVar
 
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
+
+T = TypeVar("T")
 
 
 class Distributed:
@@ -58,6 +61,14 @@ class Distributed:
         if self.enabled:
             for tensor in tensors:
                 dist.broadcast(tensor, src=0)
+
+    def broadcast_object(self, value: T) -> T:
+        """Rank 0's `value` (any picklable object), on every rank."""
+        if not self.enabled:
+            return value
+        holder = [value]
+        dist.broadcast_object_list(holder, src=0)
+        return holder[0]
 
     def wrap(self, network: nn.Module) -> nn.Module:
         """The module to train: DistributedDataParallel around `network` when distributed.

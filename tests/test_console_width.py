@@ -56,7 +56,8 @@ def test_run_summary_tables_fit_without_splitting_a_header(finished, width):
     ConsoleReport(console=console).summary(results)
     shown = lines_of(screen)
     assert all(len(line) <= width for line in shown), shown
-    assert header_words(shown) == ["task", "name", "goal", "accuracy", "forgetting", "width", "sparsity", "owned", "picked"]
+    assert header_words(shown) == ["task", "name", "val", "goal", "test", "acc", "forgetting", "width", "sparsity",
+                                   "owned", "picked"], "the goal's split is named beside the test accuracy"
     text = "\n".join(shown)
     assert "row: after task j, column: task i" in text
     for task in results["tasks"]:
@@ -73,7 +74,7 @@ def test_inspect_tables_fit_without_splitting_a_header(finished):
         console.print(table)
     shown = lines_of(screen)
     assert all(len(line) <= WIDTH for line in shown), shown
-    assert header_words(shown) == ["task", "name", "goal", "accuracy", "forgetting", "sparsity", "owned", "picked", "width",
-                       "time", "s"]
+    assert header_words(shown) == ["task", "name", "val", "goal", "test", "acc", "forgetting", "sparsity", "owned",
+                                   "picked", "width", "time", "s"]
     for task in document["tasks"]:
         assert f"{task['seconds']:.1f}" in "\n".join(shown)

@@ -1,5 +1,6 @@
 """Two CPU processes with gloo, launched by `cpg run --nproc 2` (torchrun underneath)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -61,3 +62,18 @@ def test_killing_one_rank_stops_the_job_with_a_clear_error_and_resume_completes(
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "resuming" in resumed.stderr
     assert results(tmp_path / "checkpoints" / "ddp")["forgetting"] == [0.0, 0.0]
+
+
+def test_goals_are_measured_once_by_both_processes_and_written_by_rank_zero(tmp_path, probe):
+    pipeline = write_pipeline(tmp_path / "quick.yaml", goal={"value": None})
+    completed = cpg_nproc(["run", "--config", str(pipeline), "--nproc", "2", "--name", "ddp", "--quiet"], tmp_path, probe)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stderr.count("measuring the goals") == 1
+    saved = list((tmp_path / "baselines").glob("synthetic-small_cnn-*.json"))
+    assert len(saved) == 1
+    assert not (probe / "writes-rank1.txt").exists(), "rank 1 trained the goal networks but wrote nothing"
+    for task in (1, 2, 3):
+        first, second = torch.load(probe / f"rank0-task{task}.pt"), torch.load(probe / f"rank1-task{task}.pt")
+        assert all(torch.equal(value, second[key]) for key, value in first.items()), "the ranks decided alike"
+    goals = [entry["val"] for entry in json.loads(saved[0].read_text())["tasks"]]
+    assert [task["goal"] for task in results(tmp_path / "checkpoints" / "ddp")["tasks"]] == goals

@@ -18,6 +18,10 @@ from cpg.engine.cadence import Cadence
 from cpg.nn import TaskNetwork, layer_capacity
 from cpg.report import Reporter
 from cpg.report.results import build_results
+from cpg.seeding import derive_seed
+
+NETWORK_SEED = "network"
+"""What the run's seed is derived with before a network is built (`derive_seed`)."""
 
 COMMIT_SCALARS = ("test_accuracy", "val_accuracy", "sparsity", "width", "owned_share", "picked_share", "free_capacity")
 """Numbers of a committed task's record logged as `taskNN/commit/<name>`."""
@@ -89,9 +93,12 @@ class RunContext:
         return self.folder.load_snapshot(filename)["network"]
 
     def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
-        """A network built from scratch and loaded with a saved state (any width)."""
+        """A network built from scratch and loaded with a saved state (any width). It is built
+        from the run's seed, as the run's first network was: what a state does not hold (the
+        initial biases a first task starts from) comes out the same, resumed or not."""
         if self.network.factory is None:
             raise RuntimeError("the network has no factory to rebuild it from")
+        torch.manual_seed(derive_seed(self.config.seed, NETWORK_SEED))
         network = TaskNetwork.build(self.network.factory)
         network.load_state_dict(state_dict)
         network.to(self.device)
@@ -111,7 +118,7 @@ class RunContext:
         versions = self.folder.versions()
         size = self.folder.model_path(versions[-1]).stat().st_size if versions else None
         return build_results(self.config, self.benchmark.name, summary, self.state.results, self.state.matrix,
-                             self.state.wall_seconds, size)
+                             self.state.wall_seconds, size, self.state.goal_seconds)
 
     def task_committed(self, network: TaskNetwork | None, summary: dict[str, Any]) -> None:
         """Write results.json after every committed task, so a partial run is readable, and

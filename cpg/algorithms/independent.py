@@ -17,8 +17,10 @@ from cpg.classifier import Classifier, TrainedOn, save_classifier
 from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.data.batches import TaskData
-from cpg.engine import EpochLoop, LoopPosition, LoopStore, LossFn, MemoryStore, evaluate
+from cpg.distributed import Distributed
+from cpg.engine import EpochLoop, LoopPosition, LoopStore, LossFn, MemoryStore, correct_predictions
 from cpg.errors import RunFailed, UserError
+from cpg.goals import pack_correct
 from cpg.models import build_model
 from cpg.nn import Reuse, TaskNetwork
 from cpg.report import Reporter
@@ -31,13 +33,15 @@ ModelBuilder = Callable[[int], torch.nn.Module]
 def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, reporter: Reporter,
                      device: torch.device, *, balanced: bool = False, loss_fn: LossFn = F.cross_entropy,
                      width: float = 1.0, build: ModelBuilder | None = None,
-                     store: Callable[[torch.nn.Module], LoopStore] = MemoryStore,
-                     ) -> tuple[torch.nn.Module, dict[str, float]]:
+                     store: Callable[[torch.nn.Module], LoopStore] = MemoryStore, dist: Distributed | None = None,
+                     ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Train a fresh network at `width` on task `index` (0-based) with the FINETUNE schedule,
     drawing class-balanced batches when `balanced`; returns it and its final accuracies: `train`
     (the running accuracy of the last epoch), `val` and `test`, each with its number of images
-    (`train_images`, …). The network is `config.arch`'s unless `build(num_classes)` makes it;
-    `store(model)` keeps its epochs (default: nothing is saved)."""
+    (`train_images`, …), and which val and test images it got right (`val_correct`,
+    `test_correct`, see `cpg.goals.pack_correct`). The network is `config.arch`'s unless
+    `build(num_classes)` makes it; `store(model)` keeps its epochs (default: nothing is saved).
+    Under `dist` every process trains the one network on its share of each batch."""
     task = benchmark.tasks[index]
     data = TaskData(task, config.batch_size, config.eval_batch_size, config.seed, config.select_on, balanced)
     torch.manual_seed(derive_seed(config.seed, "independent", index))
@@ -51,17 +55,19 @@ def train_task_alone(config: RunConfig, benchmark: Benchmark, index: int, report
 
     def batches(epoch: int):  # type: ignore[no-untyped-def]
         torch.manual_seed(derive_seed(config.seed, "independent-step", index, epoch))
-        return data.train_batches("independent", index, epoch)
+        return data.train_batches("independent", index, epoch, shard=dist)
 
     title = f"task {index + 1}/{len(benchmark.tasks)} {task.name} · alone"
     with reporter.stage(index + 1, title, "independent", settings.epochs) as report:
         outcome = EpochLoop(model, [optimizer], settings.epochs, batches, device=device, store=store(model),
-                            schedules=[optim.stepped(settings.lr_steps)], loss_fn=loss_fn, report=report).run()
+                            schedules=[optim.stepped(settings.lr_steps)], loss_fn=loss_fn, report=report,
+                            dist=dist).run()
     last = outcome.history[-1]
-    accuracies = {"train": last["train_acc"], "train_images": len(task.train)}  # type: ignore[arg-type]
+    accuracies: dict[str, Any] = {"train": last["train_acc"], "train_images": len(task.train)}  # type: ignore[arg-type]
     for split in ("val", "test"):
-        measured = evaluate(model, data.eval_batches(split), device)
-        accuracies.update({split: measured.accuracy, f"{split}_images": measured.samples})
+        correct = correct_predictions(model, data.eval_batches(split), device)
+        accuracies.update({split: int(correct.sum()) / max(1, len(correct)), f"{split}_images": len(correct),
+                           f"{split}_correct": pack_correct(correct)})
     return model, accuracies
 
 

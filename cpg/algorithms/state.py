@@ -105,6 +105,7 @@ class RunState:
     input_shape: list[int] = field(default_factory=list)  # (C, H, W) the network was built for
     events: list[str] = field(default_factory=list)  # notable things that happened (numerical failures…)
     wall_seconds: float = 0.0  # training time so far, over every session of the run
+    goal_seconds: float = 0.0  # of it, measuring the goals (0 when they were given or read from a file)
 
     @property
     def epoch(self) -> int:

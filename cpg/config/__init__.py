@@ -1,7 +1,7 @@
 """Typed run configuration: schema, YAML loading, validation, epoch scaling."""
 
 from cpg.config.loading import build_config, read_pipeline, read_yaml, to_mapping
-from cpg.config.scale import scale_epochs
+from cpg.config.scale import one_shot_epochs, scale_epochs
 from cpg.config.schema import FinetuneConfig, GoalConfig, PruneConfig, RetrainConfig, RunConfig
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "build_config",
     "read_pipeline",
     "read_yaml",
+    "one_shot_epochs",
     "scale_epochs",
     "to_mapping",
 ]

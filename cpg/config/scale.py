@@ -26,8 +26,10 @@ def scale_epochs(config: RunConfig) -> RunConfig:
         mask_lr_steps=_steps(config.finetune.mask_lr_steps, scale),
     )
     prune_epochs = _count(config.prune.epochs, scale)
+    one_shot = config.prune.one_shot_epochs
     prune = dataclasses.replace(
-        config.prune, epochs=prune_epochs, ramp_epochs=min(prune_epochs, _count(config.prune.ramp_epochs, scale))
+        config.prune, epochs=prune_epochs, ramp_epochs=min(prune_epochs, _count(config.prune.ramp_epochs, scale)),
+        one_shot_epochs=None if one_shot is None else _count(one_shot, scale),
     )
     retrain = dataclasses.replace(
         config.retrain, epochs=_count(config.retrain.epochs, scale), patience=_count(config.retrain.patience, scale)
@@ -35,3 +37,9 @@ def scale_epochs(config: RunConfig) -> RunConfig:
     doctor = dataclasses.replace(config.doctor, epochs=_count(config.doctor.epochs, scale))
     return dataclasses.replace(config, finetune=finetune, prune=prune, retrain=retrain, doctor=doctor,
                                epochs_scale=1.0)
+
+
+def one_shot_epochs(config: RunConfig) -> int:
+    """Epochs a task pruned at once (PackNet) trains after pruning: `prune.one_shot_epochs`, else
+    half its finetune epochs (at least one)."""
+    return config.prune.one_shot_epochs or max(1, config.finetune.epochs // 2)

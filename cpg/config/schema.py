@@ -29,6 +29,9 @@ class PruneConfig:
     mask_lr: float = 0.0  # the picking mask is retrained after CHOOSE, not while pruning
     update_every: int = 10  # iterations between mask updates
     ramp_epochs: int = 4  # epochs of each target over which the cubic schedule runs
+    one_shot_ratio: float = 0.6  # one-shot pruning (PackNet): the sparsity each task is pruned to at once
+    one_shot_epochs: int | None = None  # and then trained for; None: half the finetune epochs
+    last_task: bool = True  # prune the sequence's last task too (as the paper does), although no task will use what it frees
 
 
 @dataclass
@@ -49,7 +52,8 @@ class GoalConfig:
     allowed_loss: float = 0.0  # selection accuracy may fall this far below the goal
     standard_errors: float = 1.0  # and this many standard errors of the two accuracies' difference
     value: float | None = None  # one goal for every task (--goal); None: from the goal file
-    file: str | None = None  # the goal file; None: baselines/<tasks>-<arch>.json
+    file: str | None = None  # the goal file; None: the file of this run's protocol, or <directory>/<tasks>-<arch>.json
+    directory: str = "baselines"  # where goal files are looked up and measured goals are written
 
 
 @dataclass

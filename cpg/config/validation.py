@@ -44,6 +44,9 @@ def validate(config: RunConfig) -> None:
     targets = config.prune.targets
     _require(all(0 < target < 1 for target in targets), "prune.targets", "every target sparsity must be in (0, 1)")
     _require(all(a < b for a, b in zip(targets, targets[1:])), "prune.targets", "targets must increase")
+    _require(0 < config.prune.one_shot_ratio < 1, "prune.one_shot_ratio", f"must be in (0, 1), got {config.prune.one_shot_ratio}")
+    _require(config.prune.one_shot_epochs is None or config.prune.one_shot_epochs >= 1, "prune.one_shot_epochs",
+             "must be at least 1 (or null: half the finetune epochs)")
     _require(config.prune.update_every >= 1, "prune.update_every", "must be at least 1")
     _require(config.prune.ramp_epochs >= 1, "prune.ramp_epochs", "must be at least 1")
     _require(config.retrain.patience >= 1, "retrain.patience", "must be at least 1")

@@ -108,6 +108,16 @@ def evaluate(
     return _stats(loss_sum, correct, samples)
 
 
+@torch.no_grad()
+def correct_predictions(model: nn.Module, batches: Iterable[tuple[Tensor, Tensor]], device: torch.device) -> Tensor:
+    """Which images of `batches` `model` classifies correctly (a boolean vector on the CPU, in
+    the batches' order): what a paired comparison of two models on the same images needs."""
+    model.eval()
+    correct = [(model(inputs.to(device, non_blocking=True)).argmax(dim=1) == targets.to(device)).cpu()
+               for inputs, targets in batches]
+    return torch.cat(correct) if correct else torch.zeros(0, dtype=torch.bool)
+
+
 def _stats(loss_sum: Tensor, correct: Tensor, samples: int) -> EpochStats:
     if samples == 0:
         return EpochStats(0.0, 0.0, 0)

@@ -42,8 +42,10 @@ class WorkFolder:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         return cls(Path(checkpoint_dir) / "work" / f"{command}-{digest}", save_every_seconds, warn)
 
-    def store(self, name: str, model: nn.Module) -> "FolderStore":
-        return FolderStore(RunFolder(self.root / name), model, Cadence(self.save_every_seconds), self.warn)
+    def store(self, name: str, model: nn.Module, writes: bool = True) -> "FolderStore":
+        """The store of loop `name`; `writes` False: a process that reads it but leaves the
+        writing to another (multi-process training, where rank 0 writes)."""
+        return FolderStore(RunFolder(self.root / name), model, Cadence(self.save_every_seconds), self.warn, writes)
 
     def announce(self, message: Callable[[str], None]) -> None:
         """Say, through `message`, that the command resumes (when an earlier invocation saved here)."""
@@ -70,11 +72,13 @@ class FolderStore:
     the loop's position (one atomic version); the kept epoch's weights as a snapshot, held in
     memory and written with the next save."""
 
-    def __init__(self, folder: RunFolder, model: nn.Module, cadence: Cadence, warn: Callable[[str], None]) -> None:
+    def __init__(self, folder: RunFolder, model: nn.Module, cadence: Cadence, warn: Callable[[str], None],
+                 writes: bool = True) -> None:
         self.folder = folder
         self.model = model
         self.cadence = cadence
         self.warn = warn
+        self.writes = writes
         self._snapshots: dict[str, str] = {}
         self._kept: dict[str, Any] | None = None  # the kept weights, until written
 
@@ -87,7 +91,7 @@ class FolderStore:
         return LoopPosition.from_dict(state["position"]), list(tensors.get("optimizers", []))
 
     def save(self, position: LoopPosition, optimizers: Sequence[torch.optim.Optimizer], force: bool) -> None:
-        if not force and not self.cadence.due():
+        if not self.writes or (not force and not self.cadence.due()):
             return
         self.folder.root.mkdir(parents=True, exist_ok=True)
         if self._kept is not None:

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from cpg.errors import UserError
+from cpg.models.registry import build_model
 from cpg.nn.convert import find_head
 
 Factory = Callable[[float], nn.Module]
@@ -59,6 +60,22 @@ def initial_weights(path: str | Path, template: nn.Module, arch: str) -> tuple[d
         raise UserError(f"--init {path} does not fit {arch} at width 1.0 for this benchmark's input: "
                         f"{', '.join(problems)}; give the state_dict of cpg.models.build_model({arch!r}, …)")
     return weights, ignored
+
+
+def initialized_builder(arch: str, input_shape: tuple[int, int, int], path: str | Path) -> Callable[[int], nn.Module]:
+    """Plain models of `arch` at width 1.0 for any number of classes, each starting from the
+    weights in `path` but for its classifier: the networks that measure a run's goals start
+    where the run starts."""
+    with torch.device("meta"):
+        template = build_model(arch, 1, input_shape)
+    weights, _ = initial_weights(path, template, arch)
+
+    def build(num_classes: int) -> nn.Module:
+        model = build_model(arch, num_classes, input_shape)
+        model.load_state_dict(weights, strict=False)  # everything but the classifier, checked to fit
+        return model
+
+    return build
 
 
 def _initialized(factory: Factory, weights: dict[str, Tensor], width: float) -> nn.Module:

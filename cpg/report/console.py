@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from cpg.report.tables import compact_table, titled
+from cpg.report.tables import compact_table, goal_header, titled
 
 
 class StageBar:
@@ -84,8 +84,8 @@ class ConsoleReport:
 
     def summary(self, results: dict[str, Any]) -> None:
         """The per-task table and the accuracy matrix of a results.json document."""
-        table = compact_table(("task", "name", "goal", "accuracy", "forgetting", "width", "sparsity", "owned", "picked"),
-                              text_columns=("name",))
+        table = compact_table(("task", "name", goal_header(results.get("select_on", "val")), "test acc", "forgetting",
+                               "width", "sparsity", "owned", "picked"), text_columns=("name",))
         for task in results["tasks"]:
             table.add_row(
                 str(task["task"]),

@@ -7,8 +7,8 @@ picking shares are read from the network as it is now (shares of its current wid
 from collections.abc import Sequence
 from typing import Any
 
-from cpg.nn import capacity
 from cpg.config import RunConfig
+from cpg.nn import capacity
 from cpg.nn import TaskNetwork
 from cpg.report.continual import average_accuracy, backward_transfer, final_accuracies, forgetting
 
@@ -51,6 +51,7 @@ def inspection(run: str, config: RunConfig, records: Sequence[dict[str, Any]], m
         "arch": config.arch,
         "strategy": config.strategy,
         "max_width": config.max_width,
+        "select_on": config.select_on,
         "width": network.width if network is not None else None,
         "position": position,
         "tasks": tasks,

@@ -5,7 +5,7 @@ from typing import Any
 from rich.console import Group
 
 from cpg.report.console import accuracy_matrix_table
-from cpg.report.tables import compact_table, titled
+from cpg.report.tables import compact_table, goal_header, titled
 
 
 def inspection_tables(document: dict[str, Any]) -> list[Group]:
@@ -21,8 +21,8 @@ def tasks_table(document: dict[str, Any]) -> Group:
     state = "finished" if position["stage"] == "done" else f"at task {position['task']}, {position['stage']}"
     title = (f"{document['run']} · {document['strategy']} · {document['arch']} · "
              f"width {_number(document['width'])} of {document['max_width']:g} · {state} (%)")
-    table = compact_table(("task", "name", "goal", "accuracy", "forgetting", "sparsity", "owned", "picked", "width",
-                           "time s"), text_columns=("name",))
+    table = compact_table(("task", "name", goal_header(document["select_on"]), "test acc", "forgetting", "sparsity",
+                           "owned", "picked", "width", "time s"), text_columns=("name",))
     for task in document["tasks"]:
         table.add_row(
             str(task["task"]), task["name"], _percent(task["goal"]), _percent(task["final_accuracy"]),

@@ -73,7 +73,7 @@ def network_summary(network: TaskNetwork) -> dict[str, Any]:
 
 def build_results(config: RunConfig, benchmark_name: str, summary: dict[str, Any],
                   task_results: list[dict[str, Any]], matrix: list[list[float]],
-                  wall_seconds: float, checkpoint_bytes: int | None) -> dict[str, Any]:
+                  wall_seconds: float, checkpoint_bytes: int | None, goal_seconds: float = 0.0) -> dict[str, Any]:
     final = final_accuracies(matrix)
     forgotten = forgetting(matrix)
     tasks = []
@@ -95,6 +95,7 @@ def build_results(config: RunConfig, benchmark_name: str, summary: dict[str, Any
         "seed": config.seed,
         "max_width": config.max_width,
         "select_on": config.select_on,
+        "prune_last_task": config.prune.last_task,
         "tasks": tasks,
         "accuracy_matrix": matrix,
         "average_accuracy": average_accuracy(matrix),
@@ -104,5 +105,6 @@ def build_results(config: RunConfig, benchmark_name: str, summary: dict[str, Any
         **summary,
         "checkpoint_bytes": checkpoint_bytes,
         "wall_time_seconds": wall_seconds,
+        "goal_seconds": goal_seconds,  # of the wall time, measuring the goals
         "seconds_per_stage": stage_seconds,
     }

@@ -24,3 +24,9 @@ def titled(title: str, table: Table, note: str | None = None) -> Group:
     """`table` under its title (and over a note); they wrap at the console's width, not at the
     table's."""
     return Group(Text(title, style="italic"), table, *([Text(note, style="dim")] if note else []))
+
+
+def goal_header(select_on: str) -> str:
+    """The header of a goal column: the split the goal was measured on, since the accuracy beside
+    it is a test accuracy."""
+    return f"{select_on} goal"

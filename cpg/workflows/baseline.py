@@ -1,22 +1,24 @@
 """`cpg baseline` below the command line: one network per task trained alone (in a work folder,
-so a killed command resumes), its accuracies written as the benchmark's goal file."""
+so a killed command resumes), its accuracies written as the benchmark's goal file with the
+protocol they were measured with."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from cpg.algorithms.independent import train_task_alone
-from cpg.config import RunConfig, scale_epochs, to_mapping
+from cpg.config import RunConfig, to_mapping
 from cpg.device import resolve_device
 from cpg.engine.work_folder import WorkFolder
-from cpg.goals import goal_path, write_goals
+from cpg.goals import goal_path, goal_protocol, write_goals
+from cpg.models.pretrained import initialized_builder
 from cpg.report import Reporter
+from cpg.workflows.goal_measurement import measure_goal_rows
 from cpg.workflows.run_settings import check_names, load_benchmark
 
 
 @dataclass(frozen=True)
 class BaselineSettings:
     config: RunConfig
-    output: Path | None = None  # default: baselines/<benchmark>-<arch>.json
+    output: Path | None = None  # default: <goal.directory>/<benchmark>-<arch>.json
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,15 @@ def measure_baselines(settings: BaselineSettings, reporter: Reporter) -> Baselin
     benchmark = load_benchmark(config)
     device = resolve_device(config.device)
     reporter.message(benchmark.describe())
-    scaled = scale_epochs(config)
-    path = settings.output or goal_path("baselines", benchmark.name, config.arch)
+    path = settings.output or goal_path(config.goal.directory, benchmark.name, config.arch)
     work = WorkFolder.for_command("baseline", {"config": to_mapping(config), "output": str(path.resolve())},
                                   config.checkpoint_dir, config.save_every_seconds, reporter.warning)
-    work.announce(reporter.message)
-    rows = [train_task_alone(scaled, benchmark, index, reporter, device,
-                             store=lambda model, index=index: work.store(f"task-{index + 1}", model))[1]
-            for index in range(len(benchmark.tasks))]
+    rows = measure_goal_rows(config, benchmark, reporter, device, work,
+                             build=initialized_builder(config.arch, benchmark.input_shape, config.init)
+                             if config.init else None)
     source = (f"cpg baseline --tasks {benchmark.name} --arch {config.arch} --seed {config.seed} "
               f"--epochs-scale {config.epochs_scale:g} (one {config.arch} per task trained alone with the "
               "FINETUNE schedule; accuracies of its final epoch)")
-    write_goals(path, benchmark, config.arch, rows, source, config.benchmark_options, config.val_fraction)
+    write_goals(path, benchmark, config.arch, rows, source, goal_protocol(config))
     work.remove()
     return Baselines(path, [(task.name, row) for task, row in zip(benchmark.tasks, rows)])

@@ -10,7 +10,7 @@ import torch
 import yaml
 
 from cpg.algorithms import STRATEGIES, RunState, Stage, machine_for
-from cpg.algorithms.context import RunContext
+from cpg.algorithms.context import NETWORK_SEED, RunContext
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, scale_epochs, to_mapping
 from cpg.data import Benchmark
@@ -120,7 +120,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     strategy = STRATEGIES.get(config.strategy)
     user_network = network
     if network is None:
-        torch.manual_seed(derive_seed(config.seed, "network"))
+        torch.manual_seed(derive_seed(config.seed, NETWORK_SEED))
         factory = model_factory(config.arch, benchmark.input_shape)
         if config.init is not None and not resuming:
             factory = with_initial_weights(factory, config.init, config.arch, reporter.message)
@@ -139,7 +139,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         network.set_cache_capacity(config.eval_cache_tasks)
     if dist.is_main:
         write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
-    state.goals = compute_goals(config, benchmark, reporter, device, state, user_network)
+    state.goals = compute_goals(config, benchmark, reporter, device, state, user_network, dist)
     context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, saved, dist)
     if saved is None:
         context.save(network)  # the first version

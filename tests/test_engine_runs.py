@@ -9,9 +9,11 @@ import torch
 
 from cpg.nn import PICK_INIT, picked_share
 from cpg.workflows import execute, open_run
+from tests.conftest import QUICK
 from tests.runs import BATCH, assert_unchanged_after_commit, record_committed_logits
 
 
+QUICK_FINETUNE = QUICK["finetune"]
 HARD = {"num_tasks": 3, "classes_per_task": 2, "train_per_class": 40, "test_per_class": 20, "image_size": 8,
         "channels": 1, "difficulty": 0.9}
 
@@ -27,10 +29,13 @@ def test_a_goal_out_of_reach_grows_step_by_step_to_the_maximum_and_no_further(qu
         assert [look["next"] for look in looks][-1] == "prune"
     assert [task["attempts"] for task in results["tasks"]] == [3, 1, 1]
     assert [task["width"] for task in results["tasks"]] == [2.0, 2.0, 2.0] and results["final_width"] == 2.0
-    # at the maximum width with the goal missed, pruning stops at 1 − round(1 / (remaining + 1), 1)
-    assert [step["target"] for step in results["tasks"][0]["prune"]] == [0.5, 0.8]  # cap 0.7 for task 1 of 3
-    assert [step["target"] for step in results["tasks"][1]["prune"]] == [0.5]  # cap 0.5
+    # at the maximum width with the goal missed, no target beyond r / (r + 1) for r tasks left is tried
+    assert [step["target"] for step in results["tasks"][0]["prune"]] == [0.5]  # cap 2/3: 0.8 lies beyond
+    assert [step["target"] for step in results["tasks"][1]["prune"]] == [0.5]  # cap 1/2
     assert results["tasks"][2]["prune"] == []  # cap 0: the last task keeps what it has
+    for task, cap in zip(results["tasks"], (2 / 3, 1 / 2, 0.0)):
+        choices = [entry for entry in task["decisions"] if entry["decision"] == "choose"]
+        assert all(choice["target"] <= cap + 1e-9 for choice in choices)
     assert results["forgetting"] == [0.0, 0.0]
     assert_unchanged_after_commit(records)
     run = open_run(config.checkpoint_dir + "/run")
@@ -38,6 +43,38 @@ def test_a_goal_out_of_reach_grows_step_by_step_to_the_maximum_and_no_further(qu
         run.network.use_task(task)
         with torch.no_grad():
             assert torch.equal(run.network(BATCH), logits)
+
+
+def test_five_tasks_out_of_reach_prune_no_further_than_their_share(quick_config, quiet):
+    options = {**HARD, "num_tasks": 5}
+    config = quick_config(val_fraction=0.25, benchmark_options=options, goal={"value": 1.0},
+                          prune={"targets": [0.5, 0.8, 0.9]})
+    results = execute(config, console=quiet)
+    tried = [[step["target"] for step in task["prune"]] for task in results["tasks"]]
+    assert tried == [[0.5, 0.8], [0.5], [0.5], [0.5], []], "caps 4/5, 3/4, 2/3, 1/2, 0"
+    for task, cap in zip(results["tasks"], (0.8, 0.75, 2 / 3, 0.5, 0.0)):
+        choices = [entry for entry in task["decisions"] if entry["decision"] == "choose"]
+        assert all(choice["target"] <= cap + 1e-9 for choice in choices)
+
+
+def test_packnet_prunes_once_to_its_own_ratio_on_a_benchmark_without_a_packnet_pipeline(tmp_path, monkeypatch):
+    """The synthetic pipeline lists two gradual targets; PackNet ignores them and prunes each task
+    once to `prune.one_shot_ratio`, then trains half the finetune epochs."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from cpg.cli import main
+    from tests.runs import results, write_pipeline
+
+    monkeypatch.chdir(tmp_path)
+    pipeline = write_pipeline(tmp_path / "synthetic.yaml", max_width=1.5, finetune={**QUICK_FINETUNE, "epochs": 4})
+    assert main(["run", "--config", str(pipeline), "--strategy", "packnet", "--name", "packnet", "--quiet"]) == 0
+    done = results(tmp_path / "checkpoints" / "packnet")
+    assert done["max_width"] == 1.0, "a strategy that does not grow runs at width 1 whatever the pipeline says"
+    for task in done["tasks"]:
+        assert [step["target"] for step in task["prune"]] == [0.6]
+        assert task["sparsity"] == pytest.approx(0.6, abs=0.01)
+    events = EventAccumulator(str(tmp_path / "logs" / "packnet"), size_guidance={"scalars": 0}).Reload()
+    assert len(events.Scalars("task01/prune/loss")) == 2, "half of the 4 finetune epochs"
 
 
 def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_to_the_end(

@@ -21,7 +21,8 @@ from cpg.algorithms.state import RunState, Stage, TaskProgress
 from cpg.algorithms.strategy import NetworkKind, Strategy
 from cpg.config import RunConfig
 from cpg.data.batches import TaskData
-from cpg.engine import EpochLoop, EpochRecord, LoopHook, NonFiniteError, Schedule, Score, evaluate
+from cpg.engine import (EpochLoop, EpochRecord, LoopHook, NonFiniteError, Schedule, Score, correct_predictions,
+                        evaluate)
 from cpg.errors import RunFailed
 from cpg.goals import Goal
 from cpg.nn import TaskNetwork, free_share
@@ -134,13 +135,20 @@ class MachineBase:
     def goal(self) -> Goal | None:
         return Goal.from_dict(self.state.goals[self.task - 1])
 
-    def _against_goal(self, selection: Estimate) -> Comparison | None:
-        """The selection accuracy against the task's goal (None: the task has no goal)."""
+    def _selection(self) -> Estimate:
+        """The current task's accuracy on the selection split, with which images it got right."""
+        self.network.use_task(self.task)
+        correct = correct_predictions(self.network, self._data(self.task).eval_batches("select"), self.context.device)
+        return Estimate(int(correct.sum()) / max(1, len(correct)), len(correct), correct)
+
+    def _against_goal(self, selection: Estimate) -> Comparison:
+        """The selection accuracy against the task's goal, paired image by image when the goal
+        says which images its network got right. Only strategies with goals ask."""
         goal = self.goal
         if goal is None:
-            return None
-        return compare(selection, Estimate(goal.accuracy, goal.images), self.config.goal.allowed_loss,
-                       self.config.goal.standard_errors)
+            raise RuntimeError(f"task {self.task} has no goal, but {self.strategy.name} decides by goals")
+        return compare(selection, Estimate(goal.accuracy, goal.images, goal.correct_vector()),
+                       self.config.goal.allowed_loss, self.config.goal.standard_errors)
 
     def _against_gate(self, train_accuracy: float) -> Comparison:
         """A pruning step's training accuracy against the gate: `goal.train_accuracy`, or the

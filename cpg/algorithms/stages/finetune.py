@@ -6,7 +6,6 @@ import random
 import torch
 
 from cpg import optim
-from cpg.algorithms.decisions import Estimate
 from cpg.algorithms.machine import MachineBase
 from cpg.algorithms.state import Stage
 from cpg.algorithms.strategy import NetworkKind, Pruning
@@ -65,12 +64,13 @@ class FinetuneStage(MachineBase):
     def _after_finetune(self) -> Stage:
         """Check the goal (cpg/algorithms/decisions.py), record the decision with its numbers,
         and go on: GROW when it is missed below the maximum width, COMMIT a task that is not
-        pruned (picking only, or a strategy that does not prune), else PRUNE."""
+        pruned (picking only, a strategy that does not prune, or the last task with
+        `prune.last_task` off), else PRUNE."""
         progress = self.progress
         decision = self._check_goal()
         if not progress.goal_met and not self.at_max_width:
             stage = Stage.GROW
-        elif progress.claimed_total == 0 or self.strategy.pruning is Pruning.NONE:
+        elif progress.claimed_total == 0 or self.strategy.pruning is Pruning.NONE or self._last_task_kept_whole():
             stage = Stage.COMMIT
         else:
             self.snapshot("unpruned")
@@ -79,16 +79,23 @@ class FinetuneStage(MachineBase):
             progress.decisions.append({**decision, "next": stage.value})
         return stage
 
+    def _last_task_kept_whole(self) -> bool:
+        """The sequence's last task is not pruned when `prune.last_task` is off: no task will use
+        what pruning would free."""
+        return not self.config.prune.last_task and self.task == len(self.context.benchmark.tasks)
+
     def _check_goal(self) -> dict | None:
         """Set `goal_met`; returns the decision's numbers (None for strategies without goals)."""
         progress = self.progress
         if not self.strategy.goals:
             progress.goal_met = True
             return None
-        goal = self._against_goal(Estimate(progress.finetune_val_accuracy, self._images("select")))
-        progress.goal_met = goal is None or goal.passed
+        selection = self._selection()
+        progress.finetune_val_accuracy = selection.accuracy
+        goal = self._against_goal(selection)
+        progress.goal_met = goal.passed
         return {"decision": "goal", "attempt": progress.attempts + 1, "width": self.network.width,
-                "met": progress.goal_met, "goal": goal.to_dict() if goal else None,
+                "met": progress.goal_met, "goal": goal.to_dict(),
                 "train_accuracy": progress.finetune_train_accuracy}
 
 

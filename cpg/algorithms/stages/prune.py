@@ -1,10 +1,11 @@
-"""PRUNE and CHOOSE: gradual magnitude pruning of the task's own weights, target by target,
-then the step to keep (the rules: cpg/algorithms/decisions.py)."""
+"""PRUNE and CHOOSE: magnitude pruning of the task's own weights, target by target (gradual) or
+at once (one-shot), then the step to keep (the rules: cpg/algorithms/decisions.py)."""
 
-from cpg.algorithms.decisions import Estimate
+from cpg.algorithms.decisions import kept_step, prune_cap, targets_within
 from cpg.algorithms.machine import MachineBase
 from cpg.algorithms.state import PruneRecord, Stage
 from cpg.algorithms.strategy import Pruning
+from cpg.config import one_shot_epochs
 from cpg.engine import EpochRecord, LoopHook, LoopPosition
 from cpg.pruner import MagnitudePruner, cubic_sparsity
 
@@ -47,12 +48,24 @@ class PruneStage(MachineBase):
         return self.strategy.goals and not self.progress.goal_met and self.at_max_width
 
     def _prune_cap(self) -> float | None:
-        """With the goal out of reach, the sparsity that leaves the other tasks their share:
-        1 − round(1 / (remaining tasks + 1), 1)."""
+        """With the goal out of reach, the sparsity that leaves the later tasks their share
+        (`decisions.prune_cap`); None: no cap."""
         if not self._goal_out_of_reach():
             return None
-        remaining = len(self.context.benchmark.tasks) - self.task
-        return 1.0 - round(1.0 / (remaining + 1), 1)
+        return prune_cap(len(self.context.benchmark.tasks) - self.task)
+
+    def _targets(self) -> list[float]:
+        """The sparsities this task is pruned to, in order: one-shot pruning goes straight to
+        `prune.one_shot_ratio`; gradual pruning steps through `prune.targets`, none beyond the cap."""
+        settings = self.config.prune
+        if self.strategy.pruning is Pruning.ONE_SHOT:
+            return [settings.one_shot_ratio]
+        return targets_within(settings.targets, self._prune_cap())
+
+    def _prune_epochs(self) -> int:
+        if self.strategy.pruning is Pruning.ONE_SHOT:
+            return one_shot_epochs(self.config)
+        return self.config.prune.epochs
 
     def _prune(self) -> Stage:
         settings = self.config.prune
@@ -60,19 +73,16 @@ class PruneStage(MachineBase):
         steps = self._data(self.task).steps_per_epoch()
         optimizers = self._optimizers(settings.lr, settings.mask_lr)
         ramp = 1 if self.strategy.pruning is Pruning.ONE_SHOT else settings.ramp_epochs * steps
-        cap = self._prune_cap()
-        while self.state.prune_index < len(settings.targets):
-            records = self.progress.prune
-            if cap is not None and (records[-1].sparsity if records else 0.0) >= cap - 1e-9:
-                break
+        targets, epochs = self._targets(), self._prune_epochs()
+        while self.state.prune_index < len(targets):
             index = self.state.prune_index
-            target = settings.targets[index]
-            start = settings.targets[index - 1] if index else 0.0
+            target = targets[index]
+            start = targets[index - 1] if index else 0.0
             hook = GradualPruneHook(magnitude, start, target, ramp, settings.update_every, steps, tuple(optimizers))
             with self.context.reporter.stage(self.task, self._title(f"prune to {target:.0%}"), "prune",
-                                             settings.epochs, self.state.epoch) as report:
-                self._loop("prune", (index,), settings.epochs, optimizers, report, lambda epoch: settings.mask_lr,
-                           hooks=[hook, Sparsity(magnitude)], report_offset=index * settings.epochs).run()
+                                             epochs, self.state.epoch) as report:
+                self._loop("prune", (index,), epochs, optimizers, report, lambda epoch: settings.mask_lr,
+                           hooks=[hook, Sparsity(magnitude)], report_offset=index * epochs).run()
             magnitude.prune_to(target, tuple(optimizers))
             record = self._judge_step(target, magnitude.sparsity())
             self.context.reporter.scalars(self.task, "prune", index, {"val_acc_at_target": record.val_accuracy})
@@ -81,39 +91,48 @@ class PruneStage(MachineBase):
             self.state.prune_index = index + 1
             self.state.loop = LoopPosition()
             self.context.save(self.network, optimizers, force=False)
-            if self.strategy.goals and not record.passed_gate:
+            if self.strategy.goals and not self._may_keep(record):
                 break
         return Stage.CHOOSE
 
     def _judge_step(self, target: float, sparsity: float) -> PruneRecord:
         """Record a finished pruning step with the gate and goal it was judged against."""
         train = self.progress.last_train_accuracy
-        selection = Estimate(self._evaluate(self.task, "select"), self._images("select"))
+        selection = self._selection()
         record = PruneRecord(target, sparsity, train, selection.accuracy)
         if self.strategy.goals:
             gate = self._against_gate(train)
             goal = self._against_goal(selection)
-            record.passed_gate, record.met_goal = gate.passed, goal is None or goal.passed
+            record.passed_gate, record.met_goal = gate.passed, goal.passed
             self.progress.decisions.append({
                 "decision": "prune step", "target": target, "sparsity": sparsity, "train_gate": gate.to_dict(),
-                "goal": goal.to_dict() if goal else None,
-                "next": "stop: below the training gate" if not gate.passed else "continue",
+                "goal": goal.to_dict(), "next": self._after_step(record),
             })
         self.progress.prune.append(record)
         return record
 
+    def _after_step(self, record: PruneRecord) -> str:
+        if not record.passed_gate:
+            return "stop: below the training gate"
+        if not self._may_keep(record):
+            return "stop: goal missed (a sparser step is not kept after a step that misses)"
+        return "continue"
+
     def _may_keep(self, record: PruneRecord) -> bool:
         """Whether CHOOSE may keep this step: within the gate, and meeting the goal unless the
-        goal is out of reach (then the sparsest step within the gate is kept)."""
+        goal is out of reach (then the sparsest step within the gate is kept). PRUNE stops after
+        the first step it may not keep, so every step before it may be kept (fixed sequence)."""
         return self.strategy.goals and record.passed_gate and (record.met_goal or self._goal_out_of_reach())
 
     def _choose(self) -> Stage:
         records = self.progress.prune
         if self.strategy.goals:
-            kept = [record for record in records if self._may_keep(record)]
-            chosen = kept[-1] if kept else None
-            rule = ("the sparsest step within the training gate (goal out of reach at the maximum width)"
-                    if self._goal_out_of_reach() else "the sparsest step within the training gate that meets the goal")
+            index = kept_step([(record.passed_gate, record.met_goal) for record in records], self._goal_out_of_reach())
+            chosen = None if index is None else records[index]
+            cap = self._prune_cap()
+            rule = (f"the sparsest step within the training gate, pruning no further than {cap:.3f} (goal out of reach "
+                    "at the maximum width)" if cap is not None else
+                    "the sparsest step of those, in order of sparsity, that each met the goal within the training gate")
         else:
             chosen = records[-1] if records else None
             rule = "the last step (no goals)"
@@ -126,7 +145,8 @@ class PruneStage(MachineBase):
         if self.strategy.goals:
             self.progress.decisions.append({
                 "decision": "choose", "rule": rule if chosen else f"{rule}; none: the unpruned weights",
-                "sparsity": self.progress.chosen_sparsity, "selection_accuracy": self.progress.chosen_val_accuracy,
+                "target": chosen.target if chosen else 0.0, "sparsity": self.progress.chosen_sparsity,
+                "selection_accuracy": self.progress.chosen_val_accuracy,
             })
         self.context.reporter.message(
             f"task {self.task}: chose sparsity {self.progress.chosen_sparsity:.2f} "

@@ -24,7 +24,7 @@ from cpg.workflows import execute
 
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
 DEFAULT_SETTINGS = {
-    "packnet": {"max_width": 1.0, "prune": {"targets": [0.6]}},
+    "packnet": {"max_width": 1.0},
     "piggyback": {"max_width": 1.0},
     "pae": {"max_width": 2.0},
     "finetune": {"max_width": 1.0},

@@ -11,19 +11,19 @@ from torch import Tensor, nn
 from torch.utils.data import TensorDataset
 
 from benchmarks.peers import avalanche_split_cifar10 as script
-from benchmarks.peers.protocol import (learning_rate, peer_config, results_document, split_labels, task_accuracy,
+from benchmarks.peers.protocol import (learning_rate, peer_config, post_prune_epochs, prune_proportion, results_document,
+                                       split_labels, task_accuracy,
                                        train_epochs)
 from cpg.cli import main
 from cpg.cli.pipelines import resolve_config
 from cpg.data.in_memory import InMemoryImages
-from cpg.errors import UserError
 from cpg.workflows import execute
 
 
 def test_the_settings_are_those_compare_strategies_gives_cpg_with_flags_on_top():
     pipeline = resolve_config(None, "split-cifar10", {"tasks": "split-cifar10"})
-    packnet = peer_config("split-cifar10", "packnet", None, {"prune": {"epochs": 5}})
-    assert packnet.prune.targets == [0.6] and packnet.prune.epochs == 5  # a flag keeps the strategy's target
+    packnet = peer_config("split-cifar10", "packnet", None, {"prune": {"one_shot_epochs": 5}})
+    assert prune_proportion(packnet) == 0.6 and post_prune_epochs(packnet) == 5  # a flag keeps the strategy's ratio
     assert (packnet.finetune.epochs, packnet.finetune.lr, packnet.batch_size) == (
         pipeline.finetune.epochs, pipeline.finetune.lr, pipeline.batch_size)
     assert train_epochs(packnet) == pipeline.finetune.epochs + 5
@@ -31,17 +31,15 @@ def test_the_settings_are_those_compare_strategies_gives_cpg_with_flags_on_top()
     assert train_epochs(finetune) == round(pipeline.finetune.epochs * 0.5)
 
 
-def test_a_protocol_file_gets_the_strategys_defining_settings_and_packnet_prunes_once():
-    assert peer_config("split-cifar10", "packnet", "pipelines/split-cifar10.yaml", {}).prune.targets == [0.6]
-    with pytest.raises(UserError, match="prunes each task once"):
-        peer_config("split-cifar10", "packnet", None, {"prune": {"targets": [0.3, 0.6]}})
-    with pytest.raises(UserError, match="at least one epoch after pruning"):
-        peer_config("split-cifar10", "packnet", None, {"prune": {"epochs": 0}})
+def test_packnet_prunes_once_to_its_ratio_and_trains_half_the_finetune_epochs_after_by_default():
+    packnet = peer_config("split-cifar10", "packnet", "pipelines/split-cifar10.yaml", {})
+    assert prune_proportion(packnet) == 0.6
+    assert post_prune_epochs(packnet) == packnet.finetune.epochs // 2
 
 
 def test_each_epoch_has_the_rate_of_its_cpg_stage():
     config = peer_config("synthetic", "packnet", None, {
-        "finetune": {"epochs": 4, "lr": 0.1, "lr_steps": {2: 0.1, 3: 0.01}}, "prune": {"epochs": 2, "lr": 0.05}})
+        "finetune": {"epochs": 4, "lr": 0.1, "lr_steps": {2: 0.1, 3: 0.01}}, "prune": {"one_shot_epochs": 2, "lr": 0.05}})
     rates = [learning_rate(config, epoch) for epoch in range(train_epochs(config))]
     assert rates == pytest.approx([0.1, 0.1, 0.01, 0.001, 0.05, 0.05])
 

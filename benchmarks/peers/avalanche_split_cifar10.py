@@ -14,9 +14,10 @@ here; `--epochs-scale` scales them as `cpg run` does. The wall time covers train
 evaluations after each task (cpg's also covers its per-epoch validation and its saves).
 
 How the settings map (cpg → Avalanche):
-- finetune.epochs + prune.epochs (packnet) → `train_epochs`; prune.epochs → PackNetPlugin's
-  `post_prune_epochs`; the one prune target → `prune_proportion` of each layer's weights the
-  task owns (cpg: of each layer's weights the task claimed: the same set).
+- finetune.epochs + the epochs after pruning (packnet; `prune.one_shot_epochs`, else half the
+  finetune epochs) → `train_epochs`, the latter → PackNetPlugin's `post_prune_epochs`;
+  prune.one_shot_ratio → `prune_proportion` of each layer's weights the task owns (cpg: of each
+  layer's weights the task claimed: the same set).
 - finetune.lr and lr_steps, prune.lr → the rate of each epoch (plugin `StageSchedule`, which
   also starts each stage's SGD state afresh as cpg's new optimizer per stage does).
 - batch_size, momentum (Nesterov, as cpg), weight_decay (packnet: only on the weights the task
@@ -64,8 +65,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--no-verify-checksums", action="store_true", help="read a re-packed CIFAR archive")
     parser.add_argument("--epochs-scale", type=float)
     parser.add_argument("--epochs", type=int, help="finetune epochs per task (finetune.epochs)")
-    parser.add_argument("--post-prune-epochs", type=int, help="PackNet's epochs after pruning (prune.epochs)")
-    parser.add_argument("--prune", type=float, help="PackNet's prune proportion per task (prune.targets)")
+    parser.add_argument("--post-prune-epochs", type=int, help="PackNet's epochs after pruning (prune.one_shot_epochs)")
+    parser.add_argument("--prune", type=float, help="PackNet's prune proportion per task (prune.one_shot_ratio)")
     parser.add_argument("--lr", type=float, help="finetune.lr")
     parser.add_argument("--prune-lr", type=float, help="the rate after pruning (prune.lr)")
     parser.add_argument("--batch-size", type=int)
@@ -81,13 +82,13 @@ def arguments() -> argparse.Namespace:
 def config_flags(args: argparse.Namespace) -> dict:
     """The command line as a layer of cpg settings."""
     flags: dict = {}
-    nested = {"epochs": ("finetune", "epochs"), "lr": ("finetune", "lr"), "post_prune_epochs": ("prune", "epochs"),
+    nested = {"epochs": ("finetune", "epochs"), "lr": ("finetune", "lr"), "post_prune_epochs": ("prune", "one_shot_epochs"),
               "prune_lr": ("prune", "lr")}
     for name, (section, key) in nested.items():
         if getattr(args, name) is not None:
             flags.setdefault(section, {})[key] = getattr(args, name)
     if args.prune is not None:
-        flags.setdefault("prune", {})["targets"] = [args.prune]
+        flags.setdefault("prune", {})["one_shot_ratio"] = args.prune
     for name in ("batch_size", "momentum", "weight_decay", "seed", "arch", "epochs_scale", "data_root"):
         if getattr(args, name) is not None:
             flags[name] = getattr(args, name)

@@ -31,7 +31,8 @@ from avalanche.training.templates import SupervisedTemplate
 from torch import nn
 
 from benchmarks.peers.avalanche_models import multihead_network, packnet_network
-from benchmarks.peers.protocol import (PRUNING, accuracy_row, learning_rate, prune_proportion, split_labels,
+from benchmarks.peers.protocol import (PRUNING, accuracy_row, learning_rate, post_prune_epochs, prune_proportion,
+                                       split_labels,
                                        train_epochs)
 from cpg.config import RunConfig
 from cpg.data import Benchmark
@@ -97,7 +98,7 @@ def build_strategy(config: RunConfig, benchmark: Benchmark, device: torch.device
     if pruning:
         # what avalanche's `PackNet` strategy is, built here because avalanche-lib 0.6's `PackNet`
         # nests its `plugins` argument in a list, which Avalanche then silently skips
-        packnet = PackNetPlugin(config.prune.epochs, prune_proportion(config))
+        packnet = PackNetPlugin(post_prune_epochs(config), prune_proportion(config))
         return SupervisedTemplate(**common, plugins=[packnet, StageSchedule(config), OwnWeightDecay(config.weight_decay)])
     return Naive(**common, plugins=[StageSchedule(config)])
 

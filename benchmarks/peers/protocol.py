@@ -11,10 +11,9 @@ from torch.utils.data import Dataset
 
 from benchmarks.compare_strategies import DEFAULT_SETTINGS
 from cpg.cli.pipelines import default_pipeline, resolve_config
-from cpg.config import RunConfig, scale_epochs
+from cpg.config import RunConfig, one_shot_epochs, scale_epochs
 from cpg.data import make_loader
 from cpg.engine import evaluate
-from cpg.errors import UserError
 from cpg.optim import stepped_lr
 from cpg.report.continual import average_accuracy, average_forgetting, backward_transfer, forgetting
 
@@ -32,22 +31,20 @@ def peer_config(tasks: str, strategy: str, config_file: str | None, flags: Mappi
         layer.update(DEFAULT_SETTINGS.get(strategy, {}))
     for key, value in flags.items():  # a section given on both sides keeps the keys of both
         layer[key] = {**layer[key], **value} if isinstance(value, dict) and isinstance(layer.get(key), dict) else value
-    config = scale_epochs(resolve_config(config_file, tasks, layer))
-    if strategy == PRUNING and len(config.prune.targets) != 1:
-        raise UserError(f"{strategy} prunes each task once; give one proportion (--prune), "
-                        f"not the targets {config.prune.targets}")
-    if strategy == PRUNING and config.prune.epochs < 1:
-        raise UserError(f"{strategy} trains at least one epoch after pruning (--post-prune-epochs)")
-    return config
+    return scale_epochs(resolve_config(config_file, tasks, layer))
 
 
 def prune_proportion(config: RunConfig) -> float:
-    return config.prune.targets[0]
+    return config.prune.one_shot_ratio
+
+
+def post_prune_epochs(config: RunConfig) -> int:
+    return one_shot_epochs(config)
 
 
 def train_epochs(config: RunConfig) -> int:
     """Epochs per task: FINETUNE's, then for PackNet the epochs trained after pruning."""
-    return config.finetune.epochs + (config.prune.epochs if config.strategy == PRUNING else 0)
+    return config.finetune.epochs + (post_prune_epochs(config) if config.strategy == PRUNING else 0)
 
 
 def learning_rate(config: RunConfig, epoch: int) -> float:
@@ -121,7 +118,7 @@ def settings_summary(config: RunConfig) -> dict[str, Any]:
         "benchmark_options": config.benchmark_options,
     }
     if config.strategy == PRUNING:
-        summary.update(prune_proportion=prune_proportion(config), post_prune_epochs=config.prune.epochs,
+        summary.update(prune_proportion=prune_proportion(config), post_prune_epochs=post_prune_epochs(config),
                        post_prune_lr=config.prune.lr)
     return summary
 

@@ -4,6 +4,7 @@
 import dataclasses
 from pathlib import Path
 
+from cpg.algorithms.strategy import STRATEGIES
 from cpg.config import RunConfig, build_config, read_pipeline
 from cpg.config.task_list import BENCHMARK, is_task_list, task_list_layer
 from cpg.workflows.run_settings import run_name
@@ -26,7 +27,8 @@ def default_pipeline(tasks: str | None, strategy: str | None = None) -> Path | N
 
 def resolve_config(config_file: str | None, tasks: str | None, flags: dict) -> RunConfig:
     """Defaults < pipeline YAML < task list file < command-line flags. A run of a task list
-    is named after the file unless `--name` says otherwise."""
+    is named after the file unless `--name` says otherwise; a strategy that does not grow runs
+    at width 1 unless the command line gives --max-width (which it then refuses)."""
     task_list = tasks is not None and is_task_list(tasks)
     benchmark = BENCHMARK if task_list else tasks
     layers = []
@@ -38,6 +40,8 @@ def resolve_config(config_file: str | None, tasks: str | None, flags: dict) -> R
         flags = {key: value for key, value in flags.items() if key != "tasks"}
     layers.append(("command line", flags))
     config = build_config(*layers)
+    if "max_width" not in flags and not STRATEGIES.get(config.strategy).grows:
+        config = dataclasses.replace(config, max_width=1.0)  # a pipeline's width is for the strategies that grow
     if task_list and config.name is None:
         config.name = run_name(dataclasses.replace(config, tasks=Path(tasks).stem))
     return config

@@ -104,6 +104,31 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
                         final_weights(tmp_path / "checkpoints" / "whole"))
 
 
+GROWING = {"max_width": 1.5, "val_fraction": 0.25, "goal": {"value": 1.0},
+           "benchmark_options": {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 40, "test_per_class": 20,
+                                 "image_size": 8, "channels": 1, "difficulty": 0.9}}
+"""Goals out of reach below the maximum width: every task grows once."""
+
+AROUND_GROWTH = {
+    "when GROW is entered": lambda state: state["stage"] == "grow" and state["task"] == 1,
+    "right after GROW": lambda state: at(1, "finetune", 0)(state) and state["progress"]["attempts"] == 1,
+}
+
+
+@pytest.mark.parametrize("moment", AROUND_GROWTH.values(), ids=AROUND_GROWTH.keys())
+def test_a_run_killed_around_growth_resumes_to_identical_results(quick_config, quiet, monkeypatch, tmp_path, moment):
+    whole = execute(quick_config(name="whole", **GROWING), console=quiet)
+    assert [task["attempts"] for task in whole["tasks"]] == [2, 1], "task 1 grows; task 2 finds the width at its maximum"
+    config = quick_config(name="killed", **GROWING)
+    kill_after_save(monkeypatch, moment)
+    with pytest.raises(Killed):
+        execute(config, console=quiet)
+    resumed = execute(config, console=quiet)
+    assert without_times(resumed) == without_times(whole)
+    assert_same_weights(final_weights(tmp_path / "checkpoints" / "killed"),
+                        final_weights(tmp_path / "checkpoints" / "whole"))
+
+
 LOOPS = {
     "independent training": ({"strategy": "independent"}, at(2, "finetune", 2)),
     "the doctor stage": ({"doctor": {"enabled": True, "epochs": 3, "images_per_class": 5, "alpha": 1.0}},

@@ -21,6 +21,7 @@ from torch import Tensor
 
 from cpg.data import Task
 from cpg.data.in_memory import InMemoryImages
+from cpg.data.split import stratified_sample
 from cpg.data.superclasses import SUPERCLASSES
 from cpg.errors import UserError
 
@@ -111,22 +112,19 @@ def balanced_indices(labels: Tensor, target: int, seed: int) -> tuple[Tensor, Te
     return positives, negatives
 
 
-def capped(source_labels: Tensor, target_labels: Tensor, per_class: int, seed: int) -> Tensor:
+def capped(source_labels: Tensor, target_labels: Tensor, per_class: int) -> Tensor:
     """Positions (sorted) of at most `per_class` examples of each target label. A target class
     with more keeps `per_class`, shared out over its source classes in proportion to their
-    sizes (largest remainders first, ties to the lower class) and drawn without replacement by
-    one generator seeded with `seed`."""
-    generator = torch.Generator().manual_seed(seed)
+    sizes (largest remainders first, ties to the lower class), each share drawn at random with
+    the fixed seed of `stratified_sample`."""
     kept = []
     for target in target_labels.unique().tolist():
         members = (target_labels == target).nonzero().flatten()
-        if len(members) <= per_class:
-            kept.append(members)
-            continue
-        classes, counts = source_labels[members].unique(return_counts=True)
-        for source_class, share in zip(classes.tolist(), proportional_shares(counts, per_class)):
-            group = members[source_labels[members] == source_class]
-            kept.append(group[torch.randperm(len(group), generator=generator)[:share]])
+        if len(members) > per_class:
+            labels = source_labels[members]
+            sizes = proportional_shares(torch.bincount(labels), per_class)
+            members = members[torch.from_numpy(stratified_sample(labels.numpy(), sizes))]
+        kept.append(members)
     return torch.cat(kept).sort().values
 
 
@@ -182,7 +180,7 @@ def _problem(task: Task, name: str, classes: tuple[str, ...], table: Tensor,
             available = len(indices)
             if train_per_class is not None:
                 source_labels = dataset.labels[indices]
-                indices = indices[capped(source_labels, table[source_labels], train_per_class, SAMPLING_SEED)]
+                indices = indices[capped(source_labels, table[source_labels], train_per_class)]
             left_out = _left_out(dataset, table, indices)
         splits[split] = _subset(dataset, indices, table[dataset.labels[indices]])
     sample = TrainingSample(available, len(splits["train"]), train_per_class)

@@ -76,7 +76,7 @@ def class_result(source: Source, name: str, config: SeamConfig, path: Path,
                                   indent=2))
     partial.replace(path)
     work.remove()
-    return row, " (resumed: the time since)" if resumed else ""
+    return row, " (resumed; the time of this invocation)" if resumed else ""
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,7 +38,7 @@ def table(output: str) -> list[list[str]]:
 
 
 def test_trains_treats_and_prints_per_class_accuracy_then_reuses_the_classifiers(
-        doctor_cifar10, capsys, tmp_path, cifar_root):
+        doctor_cifar10, capsys, monkeypatch, tmp_path, cifar_root):
     argv = ["--data-root", str(cifar_root), "--no-verify-checksums", "--config", "tiny.yaml", "--results", "results",
             "--control"]
     doctor_cifar10.main(argv)
@@ -57,7 +57,7 @@ def test_trains_treats_and_prints_per_class_accuracy_then_reuses_the_classifiers
     def refuse(argv):
         raise AssertionError(f"made again: {argv}")
 
-    doctor_cifar10.cpg_main = refuse
+    monkeypatch.setattr(doctor_cifar10, "cpg_main", refuse)
     doctor_cifar10.main(argv)
     again = capsys.readouterr().out
     assert again.count("(made earlier)") == len(MODELS) and table(again) == rows

@@ -1,5 +1,6 @@
 """benchmarks/seam_cifar10.py and seam_digits.py: their main path on small sources, the CIFAR-10
-one on a generated archive; the CIFAR-10 one resumes by skipping the classes it finished."""
+one on a generated archive; the CIFAR-10 one skips the classes it finished and resumes the one a
+stop interrupted."""
 
 import importlib
 import json
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from cpg.classifier import Classifier, TrainedOn, save_classifier
+from cpg.engine.stop import STOP, StopRequested
 from cpg.models import build_model
 from tests.fixtures.cifar_archive import CIFAR10_LABEL_NAMES, TEST_PER_CLASS
 from tests.fixtures.seam import digits_classifier
@@ -57,7 +59,7 @@ def rows(output: str, setting: str) -> list[list[str]]:
 
 
 def test_seam_cifar10_prints_every_class_of_both_settings_and_skips_them_when_run_again(
-        benchmarks, capsys, tmp_path, cifar_root, cifar_classifier):
+        benchmarks, capsys, monkeypatch, tmp_path, cifar_root, cifar_classifier):
     seam_cifar10 = benchmarks("seam_cifar10")
     argv = ["--classifier", cifar_classifier, "--data-root", str(cifar_root), "--no-verify-checksums",
             "--config", "tiny.yaml", "--classes", "cat,1", "--results", "results"]
@@ -78,13 +80,38 @@ def test_seam_cifar10_prints_every_class_of_both_settings_and_skips_them_when_ru
     def refuse(*args, **kwargs):
         raise AssertionError("a finished class ran again")
 
-    seam_cifar10.reengineer_class = refuse
+    monkeypatch.setattr(seam_cifar10, "reengineer_class", refuse)
     seam_cifar10.main(argv)
     again = capsys.readouterr().out
     for setting in ("off", "on"):
         assert [row[0] for row in rows(again, setting)] == ["cat", "automobile"]
         assert all(" ".join(row).endswith("(done earlier)") for row in rows(again, setting))
         assert [row[:9] for row in rows(again, setting)] == [row[:9] for row in rows(output, setting)]
+
+
+def test_seam_cifar10_resumes_a_stopped_class_to_the_result_of_an_uninterrupted_one(
+        benchmarks, capsys, tmp_path, cifar_root, cifar_classifier):
+    seam_cifar10 = benchmarks("seam_cifar10")
+    argv = ["--classifier", cifar_classifier, "--data-root", str(cifar_root), "--no-verify-checksums",
+            "--config", "tiny.yaml", "--classes", "dog", "--settings", "off"]
+    seam_cifar10.main([*argv, "--results", "whole"])
+    STOP.requested = True
+    try:
+        with pytest.raises(StopRequested, match="stopped after epoch 1"):
+            seam_cifar10.main([*argv, "--results", "stopped"])
+    finally:
+        STOP.requested = False
+    capsys.readouterr()
+    seam_cifar10.main([*argv, "--results", "stopped"])
+    assert "(resumed; the time of this invocation)" in capsys.readouterr().out
+
+    def report(results: str) -> dict:
+        document = json.loads(next((tmp_path / results).glob("off-*/dog.json")).read_text())
+        assert document["resumed"] == (results == "stopped")
+        return {key: document["report"][key] for key in ("retained_ratio", "accuracy", "selected_epoch",
+                                                          "flops_per_image", "epochs_run")}
+
+    assert report("stopped") == report("whole")
 
 
 def test_seam_cifar10_bad_input_is_one_line(benchmarks, capsys, cifar_root, cifar_classifier):

@@ -1,5 +1,6 @@
 """`cpg doctor` and the long-tail flags of `cpg train`: results on disk, one-line errors."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from PIL import Image
 from cpg.algorithms.doctor import load_diagnosis
 from cpg.classifier import Classifier, TrainedOn, load_classifier, save_classifier
 from cpg.cli import main
+from cpg.cli.pipelines import resolve_config
 from cpg.data import build_benchmark
 from cpg.data.labels import class_counts
 from tests.fixtures.doctor import digits_task, trained_digits_model
@@ -104,3 +106,24 @@ def test_a_long_tailed_classifier_is_diagnosed_on_its_long_tailed_data(capsys, t
     images = load_diagnosis(tmp_path / "tail-diagnosis.pt")[0].images
     tail_sizes = class_counts(build_benchmark("digits-10", options={"imbalance": 10}).tasks[0].train, 10)
     assert (images <= tail_sizes.clamp(max=50)).all() and images[-1] <= tail_sizes[-1] < 50
+
+
+def test_treat_takes_the_pipelines_doctor_settings_and_flags_override_them(classifier, tmp_path):
+    pipeline = tmp_path / "doctor.yaml"
+    pipeline.write_text("tasks: digits-10\ndoctor: {epochs: 1, images_per_class: 3, threshold: 0.5}\n")
+    treat = ["doctor", "treat", str(classifier), "--config", str(pipeline), "--quiet"]
+    assert main([*treat, "-o", str(tmp_path / "a.pt")]) == 0
+    diagnosis = load_diagnosis(tmp_path / "a-diagnosis.pt")[0]
+    assert diagnosis.threshold == 0.5 and int(diagnosis.images.max()) == 3
+    assert main([*treat, "--images-per-class", "2", "-o", str(tmp_path / "b.pt")]) == 0
+    assert int(load_diagnosis(tmp_path / "b-diagnosis.pt")[0].images.max()) == 2
+
+
+def test_the_cpu_protocol_for_long_tailed_cifar10_is_stated_with_its_wall_time():
+    path = Path(__file__).resolve().parents[1] / "pipelines" / "cpu" / "doctor-resnet32-cifar10-lt.yaml"
+    config = resolve_config(str(path), "cifar10", {})
+    assert (config.tasks, config.arch, config.benchmark_options) == ("cifar10", "resnet32", {"imbalance": 100})
+    assert (config.batch_size, config.weight_decay) == (128, 5e-4) and config.finetune.epochs < 200
+    assert config.doctor.epochs >= 1 and not config.doctor.enabled
+    first = path.read_text().splitlines()[0]
+    assert re.match(r"# About [\d.]+ hours on one thread", first), first

@@ -136,3 +136,22 @@ def test_seam_table_says_how_many_images_each_accuracy_rests_on(capsys, classifi
     table = capsys.readouterr().out
     for split in ("val", "test"):
         assert f"accuracy ({split}, {examples[split]:,} images)" in table
+
+
+def test_a_capped_target_says_what_it_trained_on(capsys, classifier):
+    command = ["seam", "--classifier", classifier, "--target-class", "4", *QUICK, "--target-train-per-class", "30"]
+    assert main([*command, "--json"]) == 0
+    captured = capsys.readouterr()
+    target = json.loads(captured.out)["target"]
+    assert target["examples"]["train"] == 60 and target["training_sample"]["per_class"] == 30
+    assert target["training_sample"]["available"] > 60
+    said = f"60 of {target['training_sample']['available']:,} training images (at most 30 per target class"
+    assert said in captured.err and said in target["data"]
+    assert main(command) == 0
+    assert said in capsys.readouterr().out
+
+
+def test_a_cap_below_one_is_a_one_line_error(capsys, classifier):
+    line = one_line_error(capsys, ["seam", "--classifier", classifier, "--target-class", "4",
+                                   "--target-train-per-class", "0"])
+    assert "target_train_per_class: must be at least 1" in line

@@ -1,5 +1,6 @@
 """The shipped SeaM pipelines load, and carry the paper's settings (published-results.md)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,18 @@ def test_paper_pipelines_carry_the_published_settings(name):
     assert (config.epochs, config.head_lr, config.batch_size) == (300, 0.1, 64)
 
 
-@pytest.mark.parametrize("path", sorted(PIPELINES.glob("seam-*.yaml")), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", sorted(PIPELINES.glob("**/seam-*.yaml")), ids=lambda path: path.name)
 def test_every_pipeline_is_seam_as_published_without_distillation(path):
     assert seam_config((str(path), read_yaml(path))).distill.weight == 0.0
+
+
+def test_cpu_pipeline_keeps_the_papers_resnet20_settings_on_a_stated_share_of_the_data():
+    path = PIPELINES / "cpu" / "seam-resnet20-cifar10.yaml"
+    config = seam_config((str(path), read_yaml(path)))
+    assert (config.mask_lr, config.alpha, config.head_lr, config.batch_size) == (0.05, 1.0, 0.1, 64)
+    assert config.target_train_per_class is not None and config.epochs < 300
+    first = path.read_text().splitlines()[0]
+    assert re.match(r"# About [\d.]+ minutes per class on one thread", first), first
 
 
 def test_digits_pipeline_loads():

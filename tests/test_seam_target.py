@@ -1,10 +1,12 @@
-"""Target problems: balanced one-vs-rest with a fixed seed, class subsets, superclasses."""
+"""Target problems: balanced one-vs-rest with a fixed seed, class subsets, superclasses, and a
+cap on their training images."""
 
 import pytest
 import torch
 
+from cpg.algorithms.seam import seam_config
 from cpg.algorithms.seam.target import (
-    SPLITS, balanced_indices, binary_problem, resolve_class, subset_problem, superclass_problem,
+    SPLITS, balanced_indices, binary_problem, proportional_shares, resolve_class, subset_problem, superclass_problem,
 )
 from cpg.data import Task
 from cpg.data.in_memory import InMemoryImages
@@ -114,3 +116,80 @@ def test_superclass_errors_name_the_problem():
         superclass_problem(fine_task(), "dragons")
     with pytest.raises(UserError, match="fine classes"):
         superclass_problem(digits_task(), "flowers")
+
+
+def indexed_task(per_class: int = 40, num_classes: int = 10) -> Task:
+    """A task whose every split holds `per_class` images of each class, each image its index."""
+    count = per_class * num_classes
+    split = InMemoryImages(torch.arange(count, dtype=torch.float32).view(count, 1, 1, 1),
+                           torch.arange(count) % num_classes, torch.zeros(1), torch.ones(1))
+    return Task("indexed", tuple("abcdefghij"[:num_classes]), split, split, split)
+
+
+def source_labels(images: InMemoryImages, num_classes: int = 10) -> torch.Tensor:
+    return images.images.flatten().long() % num_classes
+
+
+def test_proportional_shares_are_whole_and_give_the_remainder_to_the_largest_fractions():
+    assert proportional_shares(torch.tensor([5, 3, 2]), 5) == [3, 1, 1]  # 2.5, 1.5, 1.0: the tie goes to the first
+    assert proportional_shares(torch.tensor([1, 1, 8]), 5) == [1, 0, 4]  # 0.5, 0.5, 4.0
+    counts = torch.tensor([7, 11, 2, 30, 1])
+    for total in range(int(counts.sum()) + 1):
+        shares = torch.tensor(proportional_shares(counts, total))
+        exact = counts.double() * total / counts.sum()
+        assert int(shares.sum()) == total
+        assert bool((shares >= exact.floor()).all()) and bool((shares <= exact.ceil()).all())
+
+
+def test_a_cap_keeps_that_many_training_images_per_side_stratified_over_the_source_classes():
+    task = indexed_task()
+    whole, capped = binary_problem(task, "b"), binary_problem(task, "b", train_per_class=18)
+    assert capped.train.labels.tolist() == [0] * 18 + [1] * 18
+    assert bool((source_labels(capped.train)[:18] == 1).all())
+    negatives = source_labels(whole.train)[whole.train.labels == 1]
+    counts = torch.bincount(negatives, minlength=10)
+    kept = torch.bincount(source_labels(capped.train)[18:], minlength=10)
+    assert counts[1] == 0 and int(kept[counts == 0].sum()) == 0
+    assert kept[counts > 0].tolist() == proportional_shares(counts[counts > 0], 18)
+    assert set(capped.train.images.flatten().tolist()) <= set(whole.train.images.flatten().tolist())
+    for split in ("val", "test"):
+        assert torch.equal(capped.split(split).images, whole.split(split).images)
+        assert torch.equal(capped.split(split).labels, whole.split(split).labels)
+
+
+def test_a_capped_sample_is_fixed_and_drawn_at_random():
+    task = indexed_task()
+    first = binary_problem(task, "c", train_per_class=10).train.images
+    assert torch.equal(first, binary_problem(task, "c", train_per_class=10).train.images)
+    positives = first[:10].flatten().long()
+    assert positives.tolist() != list(range(2, 102, 10))  # not simply the first ten of class c
+
+
+def test_images_the_cap_drops_are_left_out_with_their_target_labels():
+    task = indexed_task()
+    problem = binary_problem(task, "b", train_per_class=18)
+    left_out = problem.left_out
+    taken = problem.train.images.flatten().long().tolist()
+    assert sorted(taken + left_out.images.flatten().long().tolist()) == list(range(400))
+    assert torch.equal(left_out.labels, (source_labels(left_out) != 1).long())
+    assert int((left_out.labels == 0).sum()) == 40 - 18
+
+
+def test_a_cap_applies_to_each_class_of_a_subset_and_is_described():
+    problem = subset_problem(indexed_task(), ["c", "a", "e"], train_per_class=15)
+    assert torch.bincount(problem.train.labels).tolist() == [15, 15, 15]
+    assert len(problem.test) == 120 and len(problem.left_out) == 75
+    assert problem.describe_data() == ("c+a+e: 45 of 120 training images (at most 15 per target class, stratified "
+                                       "over the source's classes, fixed seed); all 120 val and 120 test images")
+
+
+def test_a_cap_above_the_class_sizes_keeps_everything():
+    whole, capped = binary_problem(indexed_task(), "d"), binary_problem(indexed_task(), "d", train_per_class=1000)
+    assert torch.equal(whole.train.images, capped.train.images) and capped.sample.kept == capped.sample.available == 80
+    assert capped.describe_data().startswith("d vs rest: all 80 training images;")
+
+
+@pytest.mark.parametrize("value", [0, -3])
+def test_the_cap_must_be_positive(value):
+    with pytest.raises(UserError, match="target_train_per_class: must be at least 1"):
+        seam_config(("file.yaml", {"target_train_per_class": value}))

@@ -18,7 +18,7 @@ TREATMENT_FLAGS = ("alpha", "epochs", "lr", "focal_gamma", "balanced_sampling")
 
 def run_diagnose(args: argparse.Namespace) -> int:
     patient = _patient(args)
-    diagnosis = diagnose_classifier(patient, _settings(args, DIAGNOSIS_FLAGS))
+    diagnosis = diagnose_classifier(patient, _settings(args, DIAGNOSIS_FLAGS, patient.config.doctor))
     output = Path(args.output) if args.output else _beside(args.classifier, "-diagnosis.pt")
     plot = None if args.plot is None else Path(args.plot) if args.plot else output.with_suffix(".png")
     write_diagnosis(patient, diagnosis, output, plot)
@@ -32,7 +32,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
 def run_treat(args: argparse.Namespace) -> int:
     patient = _patient(args)
-    settings = _settings(args, DIAGNOSIS_FLAGS + TREATMENT_FLAGS)
+    settings = _settings(args, DIAGNOSIS_FLAGS + TREATMENT_FLAGS, patient.config.doctor)
     if args.diagnosis:
         conflicting = [flag for flag in ("layer", "images_per_class", "signal") if getattr(args, flag) is not None]
         if conflicting:
@@ -67,19 +67,21 @@ def _patient(args: argparse.Namespace) -> Patient:
         name, ratio, number = trained_on.benchmark, trained_on.imbalance, trained_on.task
     number = args.task if args.task is not None else number
     ratio = args.imbalance if args.imbalance is not None else ratio
-    flags = {key: value for key, value in (("seed", args.seed), ("device", args.device), ("data_root", args.data_root))
-             if value is not None}
+    given = (("seed", args.seed), ("device", args.device), ("data_root", args.data_root), ("download", args.download),
+             ("verify_checksums", args.verify_checksums))
+    flags = {key: value for key, value in given if value is not None}
     config = resolve_config(args.config, name, {"tasks": name, **flags})
     if ratio is not None:
         config = dataclasses.replace(config, benchmark_options={**config.benchmark_options, IMBALANCE: ratio})
     return examine(Path(args.classifier), classifier, config, number)
 
 
-def _settings(args: argparse.Namespace, flags: tuple[str, ...]) -> DoctorConfig:
+def _settings(args: argparse.Namespace, flags: tuple[str, ...], pipeline: DoctorConfig) -> DoctorConfig:
+    """The pipeline's `doctor:` settings (--config; defaults without one), with the flags given."""
     given = {flag: getattr(args, flag) for flag in flags if getattr(args, flag, None) is not None}
     if "signal" in given:
         given["signal"] = given["signal"].replace("-", "_")
-    settings = dataclasses.replace(DoctorConfig(), **given)
+    settings = dataclasses.replace(pipeline, **given)
     check_doctor(settings, where=lambda field: "--" + field.replace("_", "-"))
     return settings
 

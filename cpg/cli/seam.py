@@ -17,8 +17,8 @@ from cpg.report import ConsoleReport, Reporter
 from cpg.workflows.seam import SeamSettings, TargetChoice, compare_reuse, reengineer_source
 from cpg.workflows.sources import ClassifierFile, RunTask, SourceChoice, StateDictFile
 
-SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "seed", "device",
-            "data_root", "download", "verify_checksums")
+SETTINGS = ("alpha", "mask_lr", "head_lr", "epochs", "batch_size", "patience", "select_on", "target_train_per_class",
+            "seed", "device", "data_root", "download", "verify_checksums")
 GROUP_SETTINGS = {"distill_weight": ("distill", "weight"), "distill_temperature": ("distill", "temperature"),
                   "distill_left_out": ("distill", "left_out"),
                   "finetune_epochs": ("finetune", "epochs"), "finetune_lr": ("finetune", "lr"),
@@ -120,7 +120,7 @@ def _reengineering_table(report: dict[str, Any]) -> Table:
     table.add_row(f"latency (batch {latency['batch']})", f"{latency['source']:.2f} ms", f"{latency['module']:.2f} ms",
                   f"{latency['ratio']:.3f}")
     rule = "accuracy ≥ source" if report["reached_source_accuracy"] else "fallback: best accuracy − ratio"
-    table.caption = f"epoch {report['selected_epoch']} of {report['epochs_run']} ({rule})" + (
+    table.caption = f"{report['target']['data']}\nepoch {report['selected_epoch']} of {report['epochs_run']} ({rule})" + (
         f" · standalone module: {report['output']}" if report.get("output") else "")
     return table
 

@@ -36,12 +36,13 @@ class TargetChoice:
     classes: tuple[str, ...] | None = None
     superclass: str | None = None
 
-    def problem(self, task: Task) -> TargetProblem:
+    def problem(self, task: Task, train_per_class: int | None = None) -> TargetProblem:
+        """The problem on `task`'s data, with at most `train_per_class` training images per class."""
         if self.one_class is not None:
-            return binary_problem(task, self.one_class)
+            return binary_problem(task, self.one_class, train_per_class)
         if self.classes is not None:
-            return subset_problem(task, list(self.classes))
-        return superclass_problem(task, self.superclass)
+            return subset_problem(task, list(self.classes), train_per_class=train_per_class)
+        return superclass_problem(task, self.superclass, train_per_class)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def _start(command: str, settings: SeamSettings,
     """The source, the target problem, the device, and the work folder named by the settings."""
     config = settings.config
     source = settings.source.load(config)
-    problem = settings.target.problem(source.task)
+    problem = settings.target.problem(source.task, config.target_train_per_class)
+    reporter.message(problem.describe_data())
     device = resolve_device(config.device)
     identity = {"config": dataclasses.asdict(config), **settings.source.identity(),
                 "target": dataclasses.asdict(settings.target), "output": str(settings.output)}

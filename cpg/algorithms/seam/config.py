@@ -35,9 +35,9 @@ class AttackSettings:
 class DistillSettings:
     """Beyond SeaM: a term `weight` × T² × KL(source ‖ module) at temperature T added to the loss,
     the source's prediction collapsed onto the target classes. Weight 0 (the default) is SeaM.
-    `left_out`: the term also covers the training images that balancing left out of a
-    one-vs-rest problem (the source labels them; the cross-entropy still sees only the balanced
-    sample)."""
+    `left_out`: the term also covers the training images the target's sample left out
+    (balancing a one-vs-rest problem, or `target_train_per_class`): the source labels them; the
+    cross-entropy still sees only the sample."""
 
     weight: float = 0.0
     temperature: float = 2.0
@@ -56,6 +56,7 @@ class SeamConfig(SourceDataConfig):
     mask_init: float = 1.0  # every real-valued mask starts here: above the threshold 0, all kept
     patience: int = 0  # early stopping: epochs without a better selected epoch; 0 = off
     select_on: str = "val"  # split of the best-epoch rule: "val", or "test" as the paper did
+    target_train_per_class: int | None = None  # at most this many training images per target class (None: all)
     latency_batch: int = 64
     latency_repeats: int = 20
     finetune: FinetuneSettings = field(default_factory=FinetuneSettings)
@@ -83,6 +84,8 @@ def check_seam(config: SeamConfig) -> None:
         ("mask_init", config.mask_init > 0, f"must be above the threshold 0 so that all weights start kept, got {config.mask_init}"),
         ("patience", config.patience >= 0, "must not be negative (0: no early stopping)"),
         ("select_on", config.select_on in ("val", "test"), f"must be 'val' or 'test', got {config.select_on!r}"),
+        ("target_train_per_class", config.target_train_per_class is None or config.target_train_per_class >= 1,
+         f"must be at least 1 (or null: all training images), got {config.target_train_per_class}"),
         ("val_fraction", 0 < config.val_fraction <= 0.5, f"must be in (0, 0.5], got {config.val_fraction}"),
         ("latency_batch", config.latency_batch >= 1, "must be at least 1"),
         ("latency_repeats", config.latency_repeats >= 1, "must be at least 1"),

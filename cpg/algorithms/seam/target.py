@@ -5,10 +5,15 @@
 - multi-class: a listed subset of the source's classes, or a CIFAR-100 superclass, relabelled
   0 … k−1 in the order given.
 
+A cap (`train_per_class`) keeps at most that many training images of each target class,
+stratified over the source classes it gathers, with a fixed seed; validation and test stay
+whole. It makes a CPU protocol on CIFAR-10 a statement about data rather than an edit.
+
 Every split keeps the source's normalisation (and the training split its augmentation): the
 source model must see the images it was trained to see.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -16,6 +21,7 @@ from torch import Tensor
 
 from cpg.data import Task
 from cpg.data.in_memory import InMemoryImages
+from cpg.data.split import stratified_sample
 from cpg.data.superclasses import SUPERCLASSES
 from cpg.errors import UserError
 
@@ -23,6 +29,22 @@ SAMPLING_SEED = 0
 """Seed of the balanced sampling: a property of the target problem, not of a run."""
 
 SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class TrainingSample:
+    """What the training split holds: `kept` of the problem's `available` training images,
+    at most `per_class` of each target class (None: no cap, all of them)."""
+
+    available: int
+    kept: int
+    per_class: int | None = None
+
+    def describe(self) -> str:
+        if self.per_class is None or self.kept == self.available:
+            return f"all {self.available:,} training images"
+        return (f"{self.kept:,} of {self.available:,} training images (at most {self.per_class:,} per target class, "
+                f"stratified over the source's classes, fixed seed)")
 
 
 @dataclass(frozen=True)
@@ -35,9 +57,15 @@ class TargetProblem:
     collapse: Tensor
     """[source classes] → the target label the source's prediction means, −1 for a class
     outside the problem (a prediction that is always wrong)."""
+    sample: TrainingSample
     left_out: InMemoryImages | None = None
-    """Training images of classes the problem covers that balancing left out (one vs rest: the
-    other classes' images beyond the balanced sample), labelled with their target label."""
+    """Training images of classes the problem covers that its training sample does not hold
+    (one vs rest: the other classes' images beyond the balanced sample; with a cap, also the
+    images it dropped), labelled with their target label."""
+
+    def describe_data(self) -> str:
+        """The images of each split, in one line."""
+        return f"{self.name}: {self.sample.describe()}; all {len(self.val):,} val and {len(self.test):,} test images"
 
     @property
     def num_classes(self) -> int:
@@ -57,32 +85,21 @@ def resolve_class(classes: tuple[str, ...], token: str) -> int:
     raise UserError(f"target class {token!r} is not a class of the source (its classes: {preview})")
 
 
-def binary_problem(task: Task, token: str) -> TargetProblem:
-    """`token`'s class against the rest of `task`'s classes, balanced."""
+def binary_problem(task: Task, token: str, train_per_class: int | None = None) -> TargetProblem:
+    """`token`'s class against the rest of `task`'s classes, balanced; with `train_per_class`,
+    at most that many training images of each side."""
     target = resolve_class(task.classes, token)
-    splits = {}
-    for split in SPLITS:
-        dataset: InMemoryImages = _in_memory(task, split)
-        positives, negatives = balanced_indices(dataset.labels, target, SAMPLING_SEED)
-        if not len(positives) or not len(negatives):
-            raise UserError(f"class {task.classes[target]!r} vs the rest: the {split} split lacks examples of one side")
-        labels = torch.cat([torch.zeros(len(positives), dtype=torch.long),
-                            torch.ones(len(negatives), dtype=torch.long)])
-        splits[split] = _subset(dataset, torch.cat([positives, negatives]), labels)
-        if split == "train":
-            left_out = _left_out_negatives(dataset, target, negatives)
+    name = task.classes[target]
     collapse = torch.ones(task.num_classes, dtype=torch.long)
     collapse[target] = 0
-    name = task.classes[target]
-    return TargetProblem(f"{name} vs rest", (name, f"not {name}"), **splits, collapse=collapse, left_out=left_out)
 
+    def members(split: str, labels: Tensor) -> Tensor:
+        positives, negatives = balanced_indices(labels, target, SAMPLING_SEED)
+        if not len(positives) or not len(negatives):
+            raise UserError(f"class {name!r} vs the rest: the {split} split lacks examples of one side")
+        return torch.cat([positives, negatives])
 
-def _left_out_negatives(dataset: InMemoryImages, target: int, negatives: Tensor) -> InMemoryImages | None:
-    """The examples of the other classes that the balanced sample `negatives` did not take."""
-    unused = dataset.labels != target
-    unused[negatives] = False
-    indices = unused.nonzero().flatten()
-    return _subset(dataset, indices, torch.ones(len(indices), dtype=torch.long)) if len(indices) else None
+    return _problem(task, f"{name} vs rest", (name, f"not {name}"), collapse, members, train_per_class)
 
 
 def balanced_indices(labels: Tensor, target: int, seed: int) -> tuple[Tensor, Tensor]:
@@ -95,8 +112,36 @@ def balanced_indices(labels: Tensor, target: int, seed: int) -> tuple[Tensor, Te
     return positives, negatives
 
 
-def subset_problem(task: Task, tokens: list[str], name: str | None = None) -> TargetProblem:
-    """The classes `tokens` of `task`, relabelled 0 … k−1 in that order."""
+def capped(source_labels: Tensor, target_labels: Tensor, per_class: int) -> Tensor:
+    """Positions (sorted) of at most `per_class` examples of each target label. A target class
+    with more keeps `per_class`, shared out over its source classes in proportion to their
+    sizes (largest remainders first, ties to the lower class), each share drawn at random with
+    the fixed seed of `stratified_sample`."""
+    kept = []
+    for target in target_labels.unique().tolist():
+        members = (target_labels == target).nonzero().flatten()
+        if len(members) > per_class:
+            labels = source_labels[members]
+            sizes = proportional_shares(torch.bincount(labels), per_class)
+            members = members[torch.from_numpy(stratified_sample(labels.numpy(), sizes))]
+        kept.append(members)
+    return torch.cat(kept).sort().values
+
+
+def proportional_shares(counts: Tensor, total: int) -> list[int]:
+    """`total` (at most `counts.sum()`) split in proportion to `counts` into whole numbers:
+    the floors of the exact shares, and one more for the largest remainders."""
+    exact = counts.double() * total / counts.sum()
+    shares = exact.floor().long()
+    order = torch.sort(shares.double() - exact, stable=True).indices
+    shares[order[: total - int(shares.sum())]] += 1
+    return shares.tolist()
+
+
+def subset_problem(task: Task, tokens: list[str], name: str | None = None,
+                   train_per_class: int | None = None) -> TargetProblem:
+    """The classes `tokens` of `task`, relabelled 0 … k−1 in that order; with
+    `train_per_class`, at most that many training images of each."""
     chosen = [resolve_class(task.classes, token) for token in tokens]
     if len(set(chosen)) != len(chosen):
         raise UserError(f"target classes {','.join(tokens)}: a class is listed twice")
@@ -104,17 +149,15 @@ def subset_problem(task: Task, tokens: list[str], name: str | None = None) -> Ta
         raise UserError("a multi-class target needs at least two classes (use --target-class for one class vs the rest)")
     table = torch.full((task.num_classes,), -1, dtype=torch.long)
     table[chosen] = torch.arange(len(chosen))
-    splits = {}
-    for split in SPLITS:
-        dataset = _in_memory(task, split)
-        labels = table[dataset.labels]
-        members = (labels >= 0).nonzero().flatten()
-        splits[split] = _subset(dataset, members, labels[members])
     classes = tuple(task.classes[index] for index in chosen)
-    return TargetProblem(name or "+".join(classes), classes, **splits, collapse=table)
+
+    def members(split: str, labels: Tensor) -> Tensor:
+        return (table[labels] >= 0).nonzero().flatten()
+
+    return _problem(task, name or "+".join(classes), classes, table, members, train_per_class)
 
 
-def superclass_problem(task: Task, superclass: str) -> TargetProblem:
+def superclass_problem(task: Task, superclass: str, train_per_class: int | None = None) -> TargetProblem:
     """The five fine classes of a CIFAR-100 superclass (source over CIFAR-100's classes)."""
     if superclass not in SUPERCLASSES:
         raise UserError(f"unknown superclass {superclass!r}; choose one of: {', '.join(SUPERCLASSES)}")
@@ -122,7 +165,34 @@ def superclass_problem(task: Task, superclass: str) -> TargetProblem:
     if not all(fine in task.classes for fine in fines):
         raise UserError(f"superclass {superclass!r} needs a source over CIFAR-100's fine classes "
                         "(e.g. --dataset cifar100-20, all 100 classes); this source lacks some of them")
-    return subset_problem(task, list(fines), superclass)
+    return subset_problem(task, list(fines), superclass, train_per_class)
+
+
+def _problem(task: Task, name: str, classes: tuple[str, ...], table: Tensor,
+             members: Callable[[str, Tensor], Tensor], train_per_class: int | None) -> TargetProblem:
+    """The problem whose split `split` holds the images `members(split, source labels)`, each
+    labelled `table[its source label]`; the training split capped at `train_per_class`."""
+    splits = {}
+    for split in SPLITS:
+        dataset = _in_memory(task, split)
+        indices = members(split, dataset.labels)
+        if split == "train":
+            available = len(indices)
+            if train_per_class is not None:
+                source_labels = dataset.labels[indices]
+                indices = indices[capped(source_labels, table[source_labels], train_per_class)]
+            left_out = _left_out(dataset, table, indices)
+        splits[split] = _subset(dataset, indices, table[dataset.labels[indices]])
+    sample = TrainingSample(available, len(splits["train"]), train_per_class)
+    return TargetProblem(name, classes, **splits, collapse=table, sample=sample, left_out=left_out)
+
+
+def _left_out(dataset: InMemoryImages, table: Tensor, indices: Tensor) -> InMemoryImages | None:
+    """The examples of the classes `table` covers that `indices` does not hold."""
+    unused = table[dataset.labels] >= 0
+    unused[indices] = False
+    rest = unused.nonzero().flatten()
+    return _subset(dataset, rest, table[dataset.labels[rest]]) if len(rest) else None
 
 
 def _in_memory(task: Task, split: str) -> InMemoryImages:

@@ -19,9 +19,9 @@ def add_doctor(subparsers: argparse._SubParsersAction) -> None:
     _data_flags(treat_parser)
     _diagnosis_flags(treat_parser)
     treat_parser.add_argument("--diagnosis", help="diagnosis file to treat with (default: diagnose first)")
-    treat_parser.add_argument("--alpha", type=float, help="weight of the channel loss (default 10)")
-    treat_parser.add_argument("--epochs", type=int, help="treatment epochs (default 20)")
-    treat_parser.add_argument("--lr", type=float, help="initial SGD learning rate, cosine-annealed (default 0.01)")
+    treat_parser.add_argument("--alpha", type=float, help="weight of the channel loss (default: the pipeline's, else 10)")
+    treat_parser.add_argument("--epochs", type=int, help="treatment epochs (default: the pipeline's, else 20)")
+    treat_parser.add_argument("--lr", type=float, help="initial SGD learning rate, cosine-annealed (default: the pipeline's, else 0.01)")
     treat_parser.add_argument("--focal-gamma", type=float, help="focal loss instead of cross-entropy (γ > 0)")
     treat_parser.add_argument("--balanced-sampling", action="store_true", default=None,
                               help="class-balanced batches (long-tailed data)")
@@ -34,10 +34,14 @@ def _data_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", help="benchmark of its training data (default: the one it was trained on)")
     parser.add_argument("--task", type=int, help="task of the benchmark (1-based; default: the one it was trained on)")
     parser.add_argument("--imbalance", type=float, help="long-tailed version of the benchmark with this ratio ρ")
-    parser.add_argument("--config", help="pipeline YAML for batch sizes, momentum and weight decay")
+    parser.add_argument("--config", help="pipeline YAML: batch sizes, momentum, weight decay and its `doctor:` settings "
+                        "(flags override them)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--device")
     parser.add_argument("--data-root")
+    parser.add_argument("--download", action="store_true", default=None, help="download missing CIFAR data")
+    parser.add_argument("--no-verify-checksums", dest="verify_checksums", action="store_false", default=None,
+                        help="accept a re-packed CIFAR archive")
     parser.add_argument("--quiet", action="store_true")
 
 

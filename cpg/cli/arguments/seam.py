@@ -50,9 +50,12 @@ def _add_shared(parser: argparse.ArgumentParser, default: Any) -> None:
     add("--batch-size", type=int)
     add("--patience", type=int, help="stop after this many epochs without a better selected epoch (0: never)")
     add("--select-on", choices=("val", "test"), help="split of the best-epoch rule (test reproduces the paper)")
+    add("--target-train-per-class", type=int, metavar="N",
+        help="at most N training images per target class (stratified, fixed seed; val and test stay whole)")
     add("--distill-weight", type=float, metavar="B", help="beyond SeaM: weight of distillation from the source (0: off, SeaM)")
     add("--distill-temperature", type=float, metavar="T", help="temperature of the distillation")
-    add("--distill-left-out", action="store_true", help="also distil on the training images balancing left out (one vs rest)")
+    add("--distill-left-out", action="store_true", help="also distil on the training images the target's sample left out "
+        "(balancing one vs rest, or --target-train-per-class)")
     add("--seed", type=int)
     add("--device")
     add("--data-root")

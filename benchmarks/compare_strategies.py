@@ -9,8 +9,14 @@
 (the second is the hard benchmark whose table the README quotes: under 30 minutes per strategy
 on 2 CPU cores)
 
-Each strategy uses its pipeline (`pipelines/<tasks>-<strategy>.yaml`, else `<tasks>.yaml`);
-the flags given here override all of them alike. Runs go to checkpoints/compare-<tasks>-<strategy>.
+Each strategy uses its pipeline (`pipelines/<tasks>-<strategy>.yaml`, else `<tasks>.yaml` with
+the strategy's defining settings), or, with `--config`, that protocol file with the strategy's
+defining settings; the flags given here override all of them alike. Runs go to
+checkpoints/compare-<tasks>-<strategy>; a run already there is resumed (or, finished, read), so a
+stopped comparison continues where it stopped; `--restart` starts every run over.
+
+    python benchmarks/compare_strategies.py --tasks split-cifar10 --config pipelines/cpu/split-cifar10.yaml \
+        --data-root ./data --no-verify-checksums
 """
 
 import argparse
@@ -43,13 +49,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--goal", type=float, help="one goal for every task (default: the goal file)")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
+    parser.add_argument("--config", help="a pipeline holding the protocol (default: the tasks' own)")
+    parser.add_argument("--data-root")
+    parser.add_argument("--no-verify-checksums", action="store_true", help="read a re-packed CIFAR archive")
+    parser.add_argument("--restart", action="store_true", help="start every run over")
     args = parser.parse_args()
     folders = []
     for strategy in args.strategies:
         flags = {"tasks": args.tasks, "strategy": strategy, "seed": args.seed,
                  "name": f"compare-{args.tasks}-{strategy}"}
-        if default_pipeline(args.tasks, strategy) == default_pipeline(args.tasks):
+        if args.config or default_pipeline(args.tasks, strategy) == default_pipeline(args.tasks):
             flags.update(DEFAULT_SETTINGS.get(strategy, {}))
+        if args.data_root:
+            flags["data_root"] = args.data_root
+        if args.no_verify_checksums:
+            flags["verify_checksums"] = False
         if args.arch:
             flags["arch"] = args.arch
         if args.options:
@@ -58,8 +72,8 @@ def main() -> None:
             flags["epochs_scale"] = args.epochs_scale
         if args.goal is not None:
             flags["goal"] = {"value": args.goal}
-        config = resolve_config(None, args.tasks, flags)
-        execute(config, restart=True, console=ConsoleReport(quiet=True))
+        config = resolve_config(args.config, args.tasks, flags)
+        execute(config, restart=args.restart, console=ConsoleReport(quiet=True))
         folders.append(f"{config.checkpoint_dir}/{config.name}")
     print(comparison_markdown(*comparison_rows(folders)))
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import torch
 
-from cpg.algorithms.compress import compress
-from cpg.algorithms.source import source_from_classifier
 from cpg.cli import main as cpg_main
+from cpg.compress import compress
 from cpg.config import read_yaml
 from cpg.config.compress import compress_config
 from cpg.report import ConsoleReport, Reporter
+from cpg.source import source_from_classifier
 
 CPU = torch.device("cpu")
 SOURCES = {"resnet20": 1.0, "vgg16": 0.25}  # arch -> width of the trained model

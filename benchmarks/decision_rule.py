@@ -12,7 +12,7 @@ import argparse
 
 import torch
 
-from cpg.algorithms.decisions import Estimate, compare, paired_standard_error
+from cpg.continual.decisions import Estimate, compare, paired_standard_error
 
 
 def tolerance_points(images: int, accuracy: float, discordant: float) -> tuple[float, float]:

@@ -17,11 +17,11 @@ import time
 
 import torch
 
-from cpg.algorithms.doctor import diagnose, treat_classifier
-from cpg.algorithms.independent import train_task_alone
 from cpg.cli.pipelines import resolve_config
 from cpg.config.doctor import DoctorConfig
+from cpg.continual.independent import train_task_alone
 from cpg.data.batches import TaskData
+from cpg.doctor import diagnose, treat_classifier
 from cpg.engine import evaluate
 from cpg.report import ConsoleReport, Reporter
 from cpg.workflows.run_settings import load_benchmark

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 import cpg  # noqa: F401
-from cpg.algorithms import context as run_context
-from cpg.algorithms import machine
 from cpg.checkpoint import RunFolder
 from cpg.config import build_config
+from cpg.continual import context as run_context
+from cpg.continual import machine
 from cpg.report import ConsoleReport, Reporter
 from cpg.report.reporter import StageReport
 from cpg.workflows import execute

@@ -24,13 +24,14 @@ import torch.nn.functional as F
 from seam_digits import source_file
 from torch import Tensor, nn
 
-from cpg.algorithms.seam import SeamConfig, TargetProblem, binary_problem
-from cpg.algorithms.seam.distillation import collapsed_log_probabilities, collapsed_soft_targets, distillation_loss
-from cpg.algorithms.seam.reengineering import collapsed_accuracy
-from cpg.algorithms.seam.target import resolve_class
-from cpg.algorithms.source import source_from_classifier
+from cpg.config.seam import SeamConfig
 from cpg.data import make_loader
 from cpg.data.in_memory import InMemoryImages
+from cpg.seam import TargetProblem, binary_problem
+from cpg.seam.distillation import collapsed_log_probabilities, collapsed_soft_targets, distillation_loss
+from cpg.seam.reengineering import collapsed_accuracy
+from cpg.seam.target import resolve_class
+from cpg.source import source_from_classifier
 
 CPU = torch.device("cpu")
 

@@ -33,10 +33,11 @@ from typing import Any
 from script import run
 from seam_table import Row, add_setting_flags, compared_settings, describe, header, line, reengineer_class, side_by_side
 
-from cpg.algorithms.seam import SeamConfig, binary_problem
-from cpg.algorithms.seam.target import resolve_class
-from cpg.algorithms.source import Source, source_from_classifier
+from cpg.config.seam import SeamConfig
 from cpg.engine.work_folder import WorkFolder, file_identity
+from cpg.seam import binary_problem
+from cpg.seam.target import resolve_class
+from cpg.source import Source, source_from_classifier
 
 
 def class_names(source: Source, text: str | None) -> list[str]:

@@ -28,9 +28,10 @@ from seam_table import (
     CPU, Row, add_setting_flags, compared_settings, describe, header, line, reengineer_class, side_by_side, summary,
 )
 
-from cpg.algorithms.seam import SeamConfig, indirect_reuse
-from cpg.algorithms.source import Source, source_from_classifier
 from cpg.cli import main as cpg_main
+from cpg.config.seam import SeamConfig
+from cpg.seam import indirect_reuse
+from cpg.source import Source, source_from_classifier
 
 
 def source_file(path: str | None) -> str:

@@ -13,12 +13,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from cpg.algorithms.seam import SeamConfig, TargetProblem, binary_problem, seam_config
-from cpg.algorithms.source import Source
 from cpg.config import read_yaml
+from cpg.config.seam import SeamConfig, seam_config
 from cpg.engine import LoopStore, MemoryStore
 from cpg.errors import UserError
 from cpg.report import ConsoleReport, Reporter
+from cpg.seam import TargetProblem, binary_problem
+from cpg.source import Source
 from cpg.workflows.seam import SeamOutcome, run_seam
 
 CPU = torch.device("cpu")

@@ -65,7 +65,7 @@ BATCH = torch.randn(16, 1, 8, 8, generator=torch.Generator().manual_seed(5))
 
 def record_committed_logits(monkeypatch: Any) -> list[dict[int, torch.Tensor]]:
     """At every commit, the logits of every committed task on `BATCH` (one dict per commit)."""
-    from cpg.algorithms.context import RunContext
+    from cpg.continual.context import RunContext
 
     records: list[dict[int, torch.Tensor]] = []
     original = RunContext.task_committed

@@ -94,9 +94,9 @@ def test_every_command_names_a_handler_that_exists():
 
 
 def test_the_names_the_arguments_offer_are_the_librarys():
-    from cpg.algorithms import STRATEGIES
     from cpg.cli.arguments import compress, eval, export, inspect, names
     from cpg.config import RunConfig
+    from cpg.continual import STRATEGIES
     from cpg.data import BENCHMARKS
     from cpg.export.task import FORMATS
     from cpg.importance import METRICS

@@ -9,11 +9,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from cpg import pruner
-from cpg.algorithms.seam import MaskedModule
 from cpg.errors import UserError
 from cpg.importance import BatchNormScale, ChannelNorm, ClassRelevance, L1Norm, L2Norm, LearnedMask, Taylor, build_metric
 from cpg.models import build_model, model_factory
 from cpg.nn import Reuse, TaskNetwork
+from cpg.seam import MaskedModule
 
 
 def conv_with_rows(rows: list[list[float]]) -> nn.Sequential:

@@ -20,7 +20,7 @@ def test_converted_resnet18_learns_two_tasks_without_forgetting(quick_config, qu
     benchmark = build_benchmark("synthetic", options=options)
     batch = torch.randn(4, 3, 16, 16, generator=torch.Generator().manual_seed(1))
     seen = {}
-    from cpg.algorithms.context import RunContext
+    from cpg.continual.context import RunContext
 
     original = RunContext.task_committed
 

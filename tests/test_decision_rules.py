@@ -1,4 +1,4 @@
-"""The decision rules of cpg/algorithms/decisions.py on constructed numbers: the paired standard
+"""The decision rules of cpg/continual/decisions.py on constructed numbers: the paired standard
 error, the pruning cap and the fixed-sequence choice of a pruning step."""
 
 import math
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from benchmarks.decision_rule import simulated_keep_rate
-from cpg.algorithms.decisions import (Estimate, compare, kept_step, paired_standard_error, prune_cap,
+from cpg.continual.decisions import (Estimate, compare, kept_step, paired_standard_error, prune_cap,
                                       targets_within, unpaired_standard_error)
 
 DEFAULT_TARGETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)

@@ -1,7 +1,7 @@
 """Every decision of the CPG state machine, each taken by a run for its own reason, with real
 goals: a goal file written by `cpg baseline` (one network per task trained alone), edited only
 where a test needs a goal just above or below what the run itself measures. The rules are in
-cpg/algorithms/decisions.py."""
+cpg/continual/decisions.py."""
 
 import copy
 import json
@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import torch
 
-from cpg.algorithms.decisions import Estimate, compare, paired_standard_error
 from cpg.cli import main
 from cpg.config import RunConfig, build_config
+from cpg.continual.decisions import Estimate, compare, paired_standard_error
 from cpg.goals import pack_correct, unpack_correct
 from cpg.report import ConsoleReport
 from cpg.workflows import execute, open_run

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cpg.config import RunConfig
-from cpg.config.source_data import SourceDataConfig
+from cpg.config.source import SourceDataConfig
 from cpg.device import AUTO, device_line, resolve_device
 from cpg.errors import UserError
 

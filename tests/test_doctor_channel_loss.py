@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cpg.algorithms.doctor import DoctorLoss, channel_loss, most_confusing
+from cpg.doctor import DoctorLoss, channel_loss, most_confusing
 from cpg.importance import LayerTap
 
 CLASSES, CHANNELS, BATCH = 4, 6, 8

@@ -7,12 +7,12 @@ import pytest
 import torch
 from PIL import Image
 
-from cpg.algorithms.doctor import load_diagnosis
 from cpg.classifier import Classifier, TrainedOn, load_classifier, save_classifier
 from cpg.cli import main
 from cpg.cli.pipelines import resolve_config
 from cpg.data import build_benchmark
 from cpg.data.labels import class_counts
+from cpg.doctor import load_diagnosis
 from tests.fixtures.doctor import digits_task, trained_digits_model
 
 

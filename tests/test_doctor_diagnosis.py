@@ -2,10 +2,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cpg.algorithms.doctor import diagnose
-from cpg.algorithms.doctor.diagnosis import confident_examples, min_max
-from cpg.algorithms.doctor.probe import resolve_layer
 from cpg.config.doctor import DoctorConfig
+from cpg.doctor import diagnose
+from cpg.doctor.diagnosis import confident_examples, min_max
+from cpg.doctor.probe import resolve_layer
 from cpg.errors import UserError
 from tests.fixtures.doctor import CPU, digits_task, trained_digits_model
 

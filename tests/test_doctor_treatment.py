@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from cpg import optim, pruner
-from cpg.algorithms.doctor import diagnose, diagnose_learning_task, treat_classifier, treat_learning_task
 from cpg.config.doctor import DoctorConfig
 from cpg.data import build_benchmark
 from cpg.data.batches import TaskData
+from cpg.doctor import diagnose, diagnose_learning_task, treat_classifier, treat_learning_task
 from cpg.engine import evaluate, train_epoch
 from cpg.models import model_factory
 from cpg.nn import Reuse, TaskNetwork

@@ -81,12 +81,12 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
         quick_config, quiet, monkeypatch):
     """Task 2 sees task 1's images again and owns no weight: it learns by picking alone, and
     its mask keeps learning after the epoch where the schedule stops a task with weights."""
-    from cpg.algorithms.run_store import RunStore
+    from cpg.continual.run_store import RunStore
     from cpg.data import build_benchmark
     from cpg.data.task import Benchmark
-    from cpg.workflows import fit
     from cpg.models import model_factory
     from cpg.nn import TaskNetwork
+    from cpg.workflows import fit
 
     config = quick_config(prune={"targets": []}, finetune={"epochs": 4, "mask_lr_steps": {2: 0.0}})
     source = build_benchmark("synthetic", options=config.benchmark_options, val_fraction=config.val_fraction)
@@ -149,7 +149,7 @@ def test_results_json_records_consistent_numbers(quick_config, quiet):
 
 
 def test_the_picking_mask_is_frozen_while_pruning_and_trained_in_retrain(quick_config, quiet, monkeypatch):
-    from cpg.algorithms import StageMachine
+    from cpg.continual import StageMachine
 
     seen: dict[str, list[bool]] = {"prune": [], "retrain": []}
     original = StageMachine._optimizers

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torchvision
 
-from cpg.algorithms.stages.finetune import FinetuneStage
 from cpg.cli import main
 from cpg.config import build_config
+from cpg.continual.stages.finetune import FinetuneStage
 from cpg.errors import UserError
 from cpg.models import build_model, model_factory
 from cpg.models.pretrained import with_initial_weights

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cpg.algorithms.stages.prune import GradualPruneHook
+from cpg.continual.stages.prune import GradualPruneHook
 from cpg.pruner import cubic_sparsity
 
 

@@ -3,8 +3,8 @@ and the defect inheritance rate counts correct answers turned wrong."""
 
 import torch
 
-from cpg.algorithms.seam.attack import FeatureAttack, defect_inheritance
-from cpg.algorithms.seam.config import AttackSettings
+from cpg.config.seam import AttackSettings
+from cpg.seam.attack import FeatureAttack, defect_inheritance
 from tests.fixtures.seam import digits_source
 
 

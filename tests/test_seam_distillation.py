@@ -8,12 +8,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cpg.algorithms.seam import MaskedModule, binary_problem, seam_config
-from cpg.algorithms.seam.distillation import EndlessBatches, SourceTeacher, collapsed_soft_targets, distillation_loss
+from cpg.config.seam import seam_config
 from cpg.data.in_memory import InMemoryImages
-from cpg.algorithms.seam.reengineering import reengineering_loss
 from cpg.errors import UserError
 from cpg.report import ConsoleReport, Reporter
+from cpg.seam import MaskedModule, binary_problem
+from cpg.seam.distillation import EndlessBatches, SourceTeacher, collapsed_soft_targets, distillation_loss
+from cpg.seam.reengineering import reengineering_loss
 from cpg.workflows.seam import run_seam
 from tests.fixtures.seam import CPU, digits_source, quick_seam_config
 

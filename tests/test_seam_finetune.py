@@ -3,12 +3,13 @@ fine-tuning gets a new output layer, and neither touches the source."""
 
 import torch
 
-from cpg.algorithms.seam import FinetuneSettings, binary_problem, reengineer
-from cpg.algorithms.seam.indirect_training import finetune_module, standard_finetune
+from cpg.config.seam import IndirectReuseSettings
 from cpg.report import ConsoleReport, Reporter
+from cpg.seam import binary_problem, reengineer
+from cpg.seam.indirect_training import finetune_module, standard_finetune
 from tests.fixtures.seam import CPU, digits_source, quick_seam_config
 
-SETTINGS = FinetuneSettings(epochs=2, lr=0.05, head_lr=0.05, momentum=0.9, weight_decay=1e-3)
+SETTINGS = IndirectReuseSettings(epochs=2, lr=0.05, head_lr=0.05, momentum=0.9, weight_decay=1e-3)
 
 
 def test_fine_tuned_module_keeps_removed_weights_at_zero_and_trains_the_rest():

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cpg.algorithms.seam import seam_config
 from cpg.config import read_yaml
+from cpg.config.seam import seam_config
 from cpg.errors import UserError
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"

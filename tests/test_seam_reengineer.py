@@ -7,10 +7,10 @@ import sys
 import pytest
 import torch
 
-from cpg.algorithms.seam import MaskedModule, binary_problem, reengineer, subset_problem
-from cpg.algorithms.seam.selection import seam_score
 from cpg.export import save_standalone
 from cpg.report import ConsoleReport, Reporter
+from cpg.seam import MaskedModule, binary_problem, reengineer, subset_problem
+from cpg.seam.selection import seam_score
 from cpg.workflows.seam import run_seam
 from tests.fixtures.seam import CPU, digits_source, quick_seam_config
 

@@ -2,7 +2,7 @@
 accurate as the source, ties by accuracy; fallback: best accuracy − ratio; with the loop's rule
 (a higher score replaces the kept epoch, a tie keeps the earlier)."""
 
-from cpg.algorithms.seam.selection import ratio_bin, reached, seam_score
+from cpg.seam.selection import ratio_bin, reached, seam_score
 
 
 def kept(bar: float, results: list[tuple[float, float]]) -> int:

@@ -3,12 +3,13 @@
 import pytest
 import torch
 
-from cpg.algorithms.seam import SeamConfig, binary_problem
-from cpg.algorithms.source import source_from_state_dict
-from cpg.algorithms.source_data import source_task
+from cpg.config.seam import SeamConfig
 from cpg.data import build_benchmark
 from cpg.errors import UserError
 from cpg.nn import task_model
+from cpg.seam import binary_problem
+from cpg.source import source_from_state_dict
+from cpg.source import source_task
 from cpg.workflows import execute, open_run
 from cpg.workflows.sources import source_from_run
 from tests.fixtures.seam import digits_classifier

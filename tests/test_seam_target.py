@@ -4,8 +4,8 @@ cap on their training images."""
 import pytest
 import torch
 
-from cpg.algorithms.seam import seam_config
-from cpg.algorithms.seam.target import (
+from cpg.config.seam import seam_config
+from cpg.seam.target import (
     SPLITS, balanced_indices, binary_problem, proportional_shares, resolve_class, subset_problem, superclass_problem,
 )
 from cpg.data import Task

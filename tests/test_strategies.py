@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 
-from cpg.algorithms.context import RunContext
 from cpg.classifier import load_classifier
 from cpg.cli import main
+from cpg.continual.context import RunContext
 from cpg.workflows import execute
 
 HARD = {"num_tasks": 3, "classes_per_task": 4, "train_per_class": 30, "test_per_class": 15, "image_size": 8,
@@ -114,7 +114,7 @@ def test_finetune_from_a_random_earlier_task_starts_from_that_tasks_backbone(qui
     """The CPG paper's finetuning protocol: task 3 starts from the backbone task 1 or 2 left."""
     import random
 
-    from cpg.algorithms.stages.finetune import FinetuneStage
+    from cpg.continual.stages.finetune import FinetuneStage
     from cpg.seeding import derive_seed
 
     starts = {}
@@ -140,7 +140,7 @@ def test_finetune_from_a_random_earlier_task_starts_from_that_tasks_backbone(qui
 
 def test_a_strategy_is_one_declaration(quick_config, quiet):
     """PackNet with gradual pruning, declared and registered here, runs on the same machine."""
-    from cpg.algorithms.strategy import STRATEGIES, Pruning, Strategy, register
+    from cpg.continual.strategy import STRATEGIES, Pruning, Strategy, register
     from cpg.nn import Reuse
 
     if "packnet-gradual" not in STRATEGIES:

@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cpg.algorithms.seam import SeamConfig, seam_config
 from cpg.config import read_yaml
+from cpg.config.seam import SeamConfig, seam_config
 from cpg.errors import UserError
 from cpg.report import ConsoleReport, Reporter
 from cpg.workflows.seam import SeamSettings, TargetChoice, compare_reuse, reengineer_source

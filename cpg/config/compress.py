@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpg.config.loading import apply_layers
-from cpg.config.source_data import SourceDataConfig
+from cpg.config.source import SourceDataConfig
 from cpg.errors import UserError
 
 MODES = ("uniform", "global", "ratios")

@@ -46,7 +46,7 @@ class RetrainConfig:
 
 @dataclass
 class GoalConfig:
-    """When a task counts as learned well enough (the rules: cpg/algorithms/decisions.py)."""
+    """When a task counts as learned well enough (the rules: cpg/continual/decisions.py)."""
 
     train_accuracy: float = 0.95  # pruning steps must keep this training accuracy (or the task's own before pruning, if lower)
     allowed_loss: float = 0.0  # selection accuracy may fall this far below the goal

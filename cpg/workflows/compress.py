@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cpg.algorithms.compress import compress
+from cpg.compress import compress
 from cpg.config.compress import CompressConfig
 from cpg.data import make_loader
 from cpg.device import resolve_device

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import torch
 
-from cpg.algorithms.doctor import Diagnosis, TreatmentResult, diagnose, load_diagnosis, save_diagnosis
-from cpg.algorithms.doctor import treat_classifier as treat_model
 from cpg.classifier import Classifier, save_classifier
 from cpg.config import RunConfig, to_mapping
 from cpg.config.doctor import DoctorConfig
 from cpg.data import Task
 from cpg.data.batches import TaskData
 from cpg.device import resolve_device
+from cpg.doctor import Diagnosis, TreatmentResult, diagnose, load_diagnosis, save_diagnosis
+from cpg.doctor import treat_classifier as treat_model
 from cpg.engine import evaluate
 from cpg.engine.work_folder import WorkFolder, file_identity
 from cpg.errors import UserError

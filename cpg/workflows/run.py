@@ -9,10 +9,10 @@ from typing import Any
 import torch
 import yaml
 
-from cpg.algorithms import STRATEGIES, RunState, Stage, machine_for
-from cpg.algorithms.context import NETWORK_SEED, RunContext
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, scale_epochs, to_mapping
+from cpg.continual import STRATEGIES, RunState, Stage, machine_for
+from cpg.continual.context import NETWORK_SEED, RunContext
 from cpg.data import Benchmark
 from cpg.device import device_line, resolve_device
 from cpg.distributed import Distributed, from_environment

@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from cpg.algorithms import STRATEGIES, RunState
-from cpg.algorithms.independent import ModelBuilder, single_task_network
 from cpg.config import RunConfig, scale_epochs
+from cpg.continual import STRATEGIES, RunState
+from cpg.continual.independent import ModelBuilder, single_task_network
 from cpg.data import Benchmark
 from cpg.distributed import Distributed
 from cpg.engine.work_folder import WorkFolder

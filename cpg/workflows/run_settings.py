@@ -1,9 +1,9 @@
 """What a run's settings mean before it trains: its name, its names checked, its benchmark read,
 and whether a saved run may resume with them."""
 
-from cpg.algorithms import STRATEGIES
 from cpg.checkpoint import RunFolder
 from cpg.config import RunConfig, build_config, read_yaml, to_mapping
+from cpg.continual import STRATEGIES
 from cpg.data import BENCHMARKS, Benchmark, build_benchmark
 from cpg.device import resolve_device
 from cpg.errors import UserError

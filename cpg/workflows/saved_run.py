@@ -6,10 +6,10 @@ from pathlib import Path
 
 import torch
 
-from cpg.algorithms import STRATEGIES
-from cpg.algorithms.state import RunState
 from cpg.checkpoint import RunFolder
 from cpg.config import RunConfig
+from cpg.continual import STRATEGIES
+from cpg.continual.state import RunState
 from cpg.errors import UserError
 from cpg.models import model_factory
 from cpg.nn import TaskNetwork

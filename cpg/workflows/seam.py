@@ -11,19 +11,19 @@ from typing import Any
 import torch
 from torch import nn
 
-from cpg.algorithms.seam import indirect_reuse
-from cpg.algorithms.seam.config import SeamConfig
-from cpg.algorithms.seam.deploy import standalone_module
-from cpg.algorithms.seam.reengineering import Reengineered, reengineer
-from cpg.algorithms.seam.report import seam_report
-from cpg.algorithms.seam.target import TargetProblem, binary_problem, subset_problem, superclass_problem
-from cpg.algorithms.source import Source
+from cpg.config.seam import SeamConfig
 from cpg.data import Task
 from cpg.device import resolve_device
 from cpg.engine import LoopStore, MemoryStore
 from cpg.engine.work_folder import WorkFolder
 from cpg.export import save_standalone
 from cpg.report import Reporter
+from cpg.seam import indirect_reuse
+from cpg.seam.deploy import standalone_module
+from cpg.seam.reengineering import Reengineered, reengineer
+from cpg.seam.report import seam_report
+from cpg.seam.target import TargetProblem, binary_problem, subset_problem, superclass_problem
+from cpg.source import Source
 from cpg.workflows.sources import SourceChoice
 
 

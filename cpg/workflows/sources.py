@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cpg.algorithms.source import Source, source_from_classifier, source_from_state_dict
-from cpg.config.source_data import SourceDataConfig
+from cpg.config.source import SourceDataConfig
 from cpg.data import build_benchmark
 from cpg.engine.work_folder import file_identity
 from cpg.nn import task_model
+from cpg.source import Source, source_from_classifier, source_from_state_dict
 from cpg.workflows.saved_run import open_run
 
 

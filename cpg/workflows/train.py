@@ -4,9 +4,9 @@ schedule (in a work folder, so a killed command resumes) and saved with what it 
 from dataclasses import dataclass
 from pathlib import Path
 
-from cpg.algorithms.independent import train_task_alone
 from cpg.classifier import Classifier, TrainedOn, save_classifier
 from cpg.config import RunConfig, scale_epochs, to_mapping
+from cpg.continual.independent import train_task_alone
 from cpg.device import resolve_device
 from cpg.engine.work_folder import WorkFolder
 from cpg.errors import UserError

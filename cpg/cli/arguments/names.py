@@ -7,4 +7,4 @@ BENCHMARKS = ("digits-5", "digits-10", "synthetic", "cifar100-20", "cifar10", "i
 ARCHS = ("small_cnn", "mnist_cnn", "mlp", "vgg16", "resnet20", "resnet32", "resnet56", "resnet50")
 """`cpg.models.ARCHS`"""
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
-"""`cpg.algorithms.STRATEGIES`, the default first, then in the order the README lists them."""
+"""`cpg.continual.STRATEGIES`, the default first, then in the order the README lists them."""

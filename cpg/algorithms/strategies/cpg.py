@@ -1,9 +1,0 @@
-"""Compacting, Picking and Growing (NeurIPS 2019)."""
-
-from cpg.algorithms.strategy import Strategy, register
-
-CPG = register(Strategy(
-    name="cpg",
-    summary="compact (gradual pruning), pick (learned mask over earlier weights), grow",
-    grows=True,
-))

@@ -23,6 +23,11 @@ from cpg.errors import UserError
 FORMAT = 1
 KIND = "cpg-checkpoint"
 KEEP_GENERATIONS = 2
+STATE_HEADER = ("format", "version", "model_crc32", "checksums")
+"""What a saved state holds besides the caller's state: written by `RunFolder.save`, checked and
+removed by `RunFolder.load`."""
+TENSORS_HEADER = ("kind", "format", "version")
+"""Likewise for a version's model file."""
 
 
 class CheckpointError(UserError):
@@ -167,9 +172,9 @@ class RunFolder:
     def load(self, warn: Callable[[str], None],
              validate: Callable[[dict[str, Any], dict[str, Any], Path], None] | None = None,
              ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The newest consistent (state, tensors) pair that `validate` accepts; older pairs are
-        used when newer ones are damaged, each skipped one reported through `warn`. Nothing is
-        deleted or rewritten."""
+        """The newest consistent (state, tensors) pair that `validate` accepts, as they were
+        given to `save`; older pairs are used when newer ones are damaged, each skipped one
+        reported through `warn`. Nothing is deleted or rewritten."""
         problems = []
         for version in reversed(self.versions()):
             try:
@@ -182,11 +187,18 @@ class RunFolder:
             for problem in problems:
                 warn(f"skipped a damaged checkpoint, using version {version}: {problem}")
             self._checksums.update(state.get("checksums", {}))
-            return state, tensors
+            return _without(state, STATE_HEADER), _without(tensors, TENSORS_HEADER)
         if problems:
             others = f" (the {len(problems) - 1} earlier version(s) are damaged too)" if len(problems) > 1 else ""
             raise CheckpointError(problems[0] + others)
         raise CheckpointError(f"{self.root}: no checkpoint in this folder")
+
+    def amend_latest(self, change: Callable[[dict[str, Any]], None], warn: Callable[[str], None]) -> int:
+        """Save the newest consistent version again as a new one, its state changed by
+        `change(state)` (an event recorded after the fact); returns the new version."""
+        state, tensors = self.load(warn)
+        change(state)
+        return self.save(state, tensors)
 
     def _load_version(self, version: int) -> tuple[dict[str, Any], dict[str, Any]]:
         path = self.state_path(version)
@@ -232,6 +244,10 @@ class RunFolder:
         for path in self.root.glob("snapshot-*.pt"):
             if path.name not in referenced:
                 path.unlink(missing_ok=True)
+
+
+def _without(document: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key not in keys}
 
 
 def load_network_state(network: torch.nn.Module, state_dict: dict[str, Any], source: Path) -> None:

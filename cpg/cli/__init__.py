@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     except RunFailed as failure:
         if debug:
             raise
-        print(f"cpg: error: {failure}", file=sys.stderr)
+        resume = f": cpg resume {failure.run_folder} --config CHANGED.yaml" if failure.run_folder else ""
+        print(f"cpg: error: {failure}{resume}", file=sys.stderr)
         return 3
     except KeyboardInterrupt as interruption:
         print(f"cpg: interrupted; {interruption}" if str(interruption) else "cpg: interrupted", file=sys.stderr)

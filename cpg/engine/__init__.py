@@ -1,8 +1,8 @@
 """Training: one epoch (`train_epoch`, `evaluate`) and the resumable loop every stage and
 workflow runs (`EpochLoop`)."""
 
-from cpg.engine.epoch import (EpochStats, LossFn, NonFiniteError, StepHook, check_finite, correct_predictions, evaluate,
-                              train_epoch)
+from cpg.engine.epoch import (EpochStats, LossFn, NonFiniteError, StepHook, TrainStep, check_finite, correct_predictions,
+                              evaluate, train_epoch)
 from cpg.engine.loop import (EpochLoop, EpochRecord, EpochReport, LoopHook, LoopPosition, LoopStore, MemoryStore,
                               Schedule, Score, state_copy)
 
@@ -20,6 +20,7 @@ __all__ = [
     "Schedule",
     "Score",
     "StepHook",
+    "TrainStep",
     "check_finite",
     "correct_predictions",
     "evaluate",

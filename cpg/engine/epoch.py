@@ -20,8 +20,24 @@ class NonFiniteError(RuntimeError):
     """The loss or a weight became NaN or infinite."""
 
 
+@dataclass
+class TrainStep:
+    """One training step as a hook sees it before the backward pass: the batch, the model's
+    outputs, the loss (a hook may add a term to it: a regulariser, a distillation loss) and the
+    optimizers about to step. `index` counts steps within the epoch."""
+
+    index: int
+    inputs: Tensor
+    targets: Tensor
+    outputs: Tensor
+    loss: Tensor
+    optimizers: Sequence[torch.optim.Optimizer]
+
+
 class StepHook(Protocol):
     """Called inside the loop; `step` counts optimizer steps within the epoch."""
+
+    def before_backward(self, step: TrainStep) -> None: ...
 
     def after_backward(self, step: int) -> None: ...
 
@@ -63,6 +79,11 @@ def train_epoch(
         with torch.autocast(device.type, dtype=precision, enabled=amp):
             outputs = model(inputs)
             loss = loss_fn(outputs, targets)
+            if hooks:
+                seen = TrainStep(step, inputs, targets, outputs, loss, optimizers)
+                for hook in hooks:
+                    hook.before_backward(seen)
+                loss = seen.loss
         (scaler.scale(loss) if scaler else loss).backward()
         for hook in hooks:
             hook.after_backward(step)

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cpg.distributed import Distributed
-from cpg.engine.epoch import EpochStats, LossFn, NonFiniteError, check_finite, train_epoch
+from cpg.engine.epoch import EpochStats, LossFn, NonFiniteError, TrainStep, check_finite, train_epoch
 from cpg.engine.stop import STOP, StopRequested
 
 Score = tuple[float, ...]
@@ -48,6 +48,9 @@ class LoopHook:
 
     def before_epoch(self, epoch: int) -> None:
         """Before the epoch's batches are drawn."""
+
+    def before_backward(self, step: TrainStep) -> None:
+        """After each forward pass: the step's batch, outputs and loss, which may be added to."""
 
     def after_backward(self, step: int) -> None:
         """After each backward pass (`step` counts optimizer steps within the epoch)."""

@@ -19,7 +19,7 @@ import torch
 
 from cpg.cli.pipelines import resolve_config
 from cpg.config.doctor import DoctorConfig
-from cpg.continual.independent import train_task_alone
+from cpg.continual.alone import train_task_alone
 from cpg.data.batches import TaskData
 from cpg.doctor import diagnose, treat_classifier
 from cpg.engine import evaluate

@@ -20,8 +20,7 @@ from typing import Any
 import cpg  # noqa: F401
 from cpg.checkpoint import RunFolder
 from cpg.config import build_config
-from cpg.continual import context as run_context
-from cpg.continual import machine
+from cpg.continual import recorder, session, task_loop
 from cpg.report import ConsoleReport, Reporter
 from cpg.report.reporter import StageReport
 from cpg.workflows import execute
@@ -81,11 +80,11 @@ def main() -> None:
     }
     timed(RunFolder, "save", "writing the run")
     timed(RunFolder, "save_snapshot", "writing the run")
-    timed(run_context, "write_json", "results.json")
+    timed(recorder, "write_json", "results.json")
     timed(Reporter, "committed", "TensorBoard at commits")
     timed(StageReport, "epoch", "progress and TensorBoard per epoch")
-    timed(machine, "free_share", "capacity per epoch")
-    machine.MachineBase._evaluate = commit_test_split(machine.MachineBase._evaluate)  # type: ignore[method-assign]
+    timed(task_loop, "free_share", "capacity per epoch")
+    session.TaskSession.evaluate = commit_test_split(session.TaskSession.evaluate)  # type: ignore[method-assign]
     measure(settings, args.cadence)  # warm-up: imports, allocator
     rows = []
     for label, cadence in (("after every epoch", 0.0), (f"every {args.cadence:g} s", args.cadence)):

@@ -9,6 +9,8 @@ from typing import Any
 import torch
 import yaml
 
+from cpg.continual import Plugin
+from cpg.engine import LoopHook
 from tests.conftest import QUICK
 
 TIMES = ("wall_time_seconds", "goal_seconds", "seconds_per_stage", "seconds")
@@ -63,14 +65,44 @@ BATCH = torch.randn(16, 1, 8, 8, generator=torch.Generator().manual_seed(5))
 """A fixed input batch for 1×8×8 networks."""
 
 
-def record_committed_logits(monkeypatch: Any) -> list[dict[int, torch.Tensor]]:
-    """At every commit, the logits of every committed task on `BATCH` (one dict per commit)."""
-    from cpg.continual.context import RunContext
+class Watch(Plugin):
+    """A test's seam into a run: calls `started(session)` when a task starts learning,
+    `committed(session)` when it is committed, and adds `hooks(session, stage)` to every training
+    loop (each optional)."""
 
+    def __init__(self, started: Any = None, committed: Any = None, hooks: Any = None) -> None:
+        self.started, self.committed, self.hooks = started, committed, hooks
+
+    def task_started(self, session: Any) -> None:
+        if self.started is not None:
+            self.started(session)
+
+    def task_committed(self, session: Any) -> None:
+        if self.committed is not None:
+            self.committed(session)
+
+    def loop_hooks(self, session: Any, stage: str) -> Any:
+        return self.hooks(session, stage) if self.hooks is not None else ()
+
+
+class AfterEpoch(LoopHook):
+    """Calls `action(record)` after every epoch of the loop it joins."""
+
+    def __init__(self, action: Any) -> None:
+        self.action = action
+
+    def after_epoch(self, record: Any) -> dict[str, float]:
+        self.action(record)
+        return {}
+
+
+def record_committed_logits() -> tuple[Watch, list[dict[int, torch.Tensor]]]:
+    """A plugin that records, at every commit, the logits of every committed task on `BATCH`
+    (one dict per commit), and the records."""
     records: list[dict[int, torch.Tensor]] = []
-    original = RunContext.task_committed
 
-    def record(self, network, summary):  # type: ignore[no-untyped-def]
+    def record(session: Any) -> None:
+        network = session.network
         network.eval()
         logits = {}
         for task in network.committed_tasks:
@@ -78,10 +110,8 @@ def record_committed_logits(monkeypatch: Any) -> list[dict[int, torch.Tensor]]:
             with torch.no_grad():
                 logits[task] = network(BATCH).clone()
         records.append(logits)
-        original(self, network, summary)
 
-    monkeypatch.setattr(RunContext, "task_committed", record)
-    return records
+    return Watch(committed=record), records
 
 
 def assert_unchanged_after_commit(records: list[dict[int, torch.Tensor]]) -> None:
@@ -95,21 +125,34 @@ class Killed(BaseException):
     """Stands in for SIGKILL inside the test process: nothing after the save runs."""
 
 
-def kill_after_save(monkeypatch: Any, when: Any) -> None:
-    """Make the first `RunFolder.save` whose saved state satisfies `when(state)` raise `Killed`
-    right after it has written its files (later saves are left alone)."""
+def after_each_save(monkeypatch: Any, action: Any) -> None:
+    """Call `action(state)` right after every save of a run folder (or of a command's work
+    folder) has written its files, `state` being what was saved."""
     from cpg.checkpoint import RunFolder
 
     save = RunFolder.save
 
-    def dying_save(self, state, tensors):  # type: ignore[no-untyped-def]
+    def saving(self, state, tensors):  # type: ignore[no-untyped-def]
         version = save(self, state, tensors)
-        if when(state):
-            monkeypatch.setattr(RunFolder, "save", save)
-            raise Killed
+        action(state)
         return version
 
-    monkeypatch.setattr(RunFolder, "save", dying_save)
+    # Patched rather than injected: this is the storage boundary, where a kill strikes
+    # (tests/fixtures/killer.py patches it in a process of its own), and the saves of commands
+    # the tests run through `cpg.cli.main` (train, baseline, compress, goals) offer no seam.
+    monkeypatch.setattr(RunFolder, "save", saving)
+
+
+def kill_after_save(monkeypatch: Any, when: Any) -> None:
+    """Raise `Killed` right after the first save whose state satisfies `when(state)`."""
+    killed = []
+
+    def kill(state: dict[str, Any]) -> None:
+        if not killed and when(state):
+            killed.append(state)
+            raise Killed
+
+    after_each_save(monkeypatch, kill)
 
 
 def at(task: int, stage: str, epoch: int) -> Any:

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from cpg.checkpoint import RunFolder
 from cpg.cli import main
 from cpg.workflows import execute
+from tests.runs import Watch
 
 TWO_TASKS = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 20, "test_per_class": 10, "image_size": 8,
              "channels": 1, "difficulty": 0.8}
@@ -19,17 +19,14 @@ class Stopped(BaseException):
 def test_an_unfinished_run_is_marked_and_every_run_compared_after_the_task_all_have_finished(
         quick_config, quiet, tmp_path, monkeypatch, capsys):
     execute(quick_config(name="done", benchmark_options=TWO_TASKS), console=quiet)
-    save = RunFolder.save
 
-    def stop_after_the_first_commit(self, state, tensors):  # type: ignore[no-untyped-def]
-        version = save(self, state, tensors)
-        if state["task"] == 2:
+    def stop_when_the_second_task_starts(session):
+        if session.task == 2:
             raise Stopped
-        return version
 
-    monkeypatch.setattr(RunFolder, "save", stop_after_the_first_commit)
     with pytest.raises(Stopped):
-        execute(quick_config(name="half", benchmark_options=TWO_TASKS, seed=1), console=quiet)
+        execute(quick_config(name="half", benchmark_options=TWO_TASKS, seed=1), console=quiet,
+                plugins=[Watch(started=stop_when_the_second_task_starts)])
     runs = tmp_path / "checkpoints"
     done, half = (json.loads((runs / name / "results.json").read_text()) for name in ("done", "half"))
     assert len(done["tasks"]) == 2 and len(half["tasks"]) == 1

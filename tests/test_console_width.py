@@ -67,7 +67,7 @@ def test_run_summary_tables_fit_without_splitting_a_header(finished, width):
 def test_inspect_tables_fit_without_splitting_a_header(finished):
     run_dir, _ = finished
     run = open_run(run_dir)
-    position = {"task": run.state.task, "stage": run.state.stage.value, "epoch": run.state.epoch}
+    position = {"task": run.state.task, "stage": run.state.stage, "epoch": run.state.epoch}
     document = inspection(str(run.folder.root), run.config, run.state.results, run.state.matrix, run.network, position)
     console, screen = terminal()
     for table in inspection_tables(document):

@@ -152,15 +152,15 @@ def unpaired_tolerance(numbers: dict[str, Any]) -> float:
                    Estimate(numbers["reference"], numbers["reference_images"]), 0.0, 1.0).tolerance
 
 
-def test_growth_when_a_goal_is_missed_keeps_committed_tasks_bit_exact(root, goal_file, reference, monkeypatch):
+def test_growth_when_a_goal_is_missed_keeps_committed_tasks_bit_exact(root, goal_file, reference):
     measured = decisions(reference, 2, "goal")[0]["goal"]
     missed = min(1.0, measured["measured"] + 3 * unpaired_tolerance(measured))
     assert not compare(Estimate(measured["measured"], measured["images"]),
                        Estimate(missed, measured["reference_images"]), 0.0, 1.0).passed
-    logits = record_committed_logits(monkeypatch)
+    watch, logits = record_committed_logits()
     goals = with_goals(root, json.loads(goal_file.read_text()), {2: missed})
     config = scenario(root, "grow", goal={"file": goals})
-    results = execute(config, console=QUIET)
+    results = execute(config, console=QUIET, plugins=[watch])
     first_look = decisions(results, 2, "goal")[0]
     assert first_look["goal"]["measured"] == measured["measured"] and not first_look["met"]
     assert first_look["next"] == "grow"
@@ -225,20 +225,15 @@ def test_a_goal_out_of_reach_at_the_maximum_width_keeps_the_sparsest_step_within
 def test_decisions_never_read_the_test_split(root, reference, monkeypatch):
     """Goals computed in the run (no goal file) and every decision are the same when the test
     labels are shuffled; only the test accuracies change."""
-    import cpg.workflows.run
+    from cpg.workflows.run_settings import load_benchmark
 
-    load = cpg.workflows.run.load_benchmark
-
-    def poisoned(config):
-        benchmark = load(config)
-        for task in benchmark.tasks:
-            labels = task.test.labels
-            task.test.labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(3))]
-        return benchmark
-
-    monkeypatch.setattr(cpg.workflows.run, "load_benchmark", poisoned)
+    config = scenario(root, "poisoned")
+    poisoned = load_benchmark(config)
+    for task in poisoned.tasks:
+        labels = task.test.labels
+        task.test.labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(3))]
     monkeypatch.chdir(root)
-    results = execute(scenario(root, "poisoned"), console=QUIET)
+    results = execute(config, console=QUIET, benchmark=poisoned)
     for clean, dirty in zip(reference["tasks"], results["tasks"]):
         assert dirty["decisions"] == clean["decisions"]
         assert (dirty["goal"], dirty["val_accuracy"], dirty["sparsity"], dirty["width"]) == (

@@ -10,7 +10,7 @@ import torch
 from cpg.nn import PICK_INIT, picked_share
 from cpg.workflows import execute, open_run
 from tests.conftest import QUICK
-from tests.runs import BATCH, assert_unchanged_after_commit, record_committed_logits
+from tests.runs import BATCH, AfterEpoch, Watch, assert_unchanged_after_commit, record_committed_logits
 
 
 QUICK_FINETUNE = QUICK["finetune"]
@@ -18,10 +18,10 @@ HARD = {"num_tasks": 3, "classes_per_task": 2, "train_per_class": 40, "test_per_
         "channels": 1, "difficulty": 0.9}
 
 
-def test_a_goal_out_of_reach_grows_step_by_step_to_the_maximum_and_no_further(quick_config, quiet, monkeypatch):
-    records = record_committed_logits(monkeypatch)
+def test_a_goal_out_of_reach_grows_step_by_step_to_the_maximum_and_no_further(quick_config, quiet):
+    watch, records = record_committed_logits()
     config = quick_config(max_width=2.0, val_fraction=0.25, benchmark_options=HARD, goal={"value": 1.0})
-    results = execute(config, console=quiet)
+    results = execute(config, console=quiet, plugins=[watch])
     for record in results["tasks"]:
         looks = [entry for entry in record["decisions"] if entry["decision"] == "goal"]
         assert not any(look["met"] for look in looks), "a goal of 1.0 is out of reach on these tasks"
@@ -77,11 +77,9 @@ def test_packnet_prunes_once_to_its_own_ratio_on_a_benchmark_without_a_packnet_p
     assert len(events.Scalars("task01/prune/loss")) == 2, "half of the 4 finetune epochs"
 
 
-def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_to_the_end(
-        quick_config, quiet, monkeypatch):
+def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_to_the_end(quick_config, quiet):
     """Task 2 sees task 1's images again and owns no weight: it learns by picking alone, and
     its mask keeps learning after the epoch where the schedule stops a task with weights."""
-    from cpg.continual.run_store import RunStore
     from cpg.data import build_benchmark
     from cpg.data.task import Benchmark
     from cpg.models import model_factory
@@ -94,17 +92,15 @@ def test_picking_mask_moves_where_reuse_helps_and_a_picking_only_task_learns_it_
     again = dataclasses.replace(first, name="synthetic_1_again")
     benchmark = Benchmark("synthetic", (first, again), source.input_shape)
     snapshots: list[list[torch.Tensor]] = []
-    save_epoch = RunStore.save
 
-    def keep_logits(self, position, optimizers, force):
-        machine = self.machine
-        if machine.task == 2 and machine.state.stage.value == "finetune":
-            snapshots.append([pick.detach().clone() for pick in machine.network.picking_logits()])
-        save_epoch(self, position, optimizers, force)
+    def keep_logits(session, stage):
+        if session.task != 2 or stage != "finetune":
+            return ()
+        picks = session.network.picking_logits()
+        return [AfterEpoch(lambda record: snapshots.append([pick.detach().clone() for pick in picks]))]
 
-    monkeypatch.setattr(RunStore, "save", keep_logits)
     network = TaskNetwork.build(model_factory("small_cnn", benchmark.input_shape))
-    results = fit(network, benchmark, config, console=quiet)
+    results = fit(network, benchmark, config, console=quiet, plugins=[Watch(hooks=keep_logits)])
     second = results["tasks"][1]
     assert second["picking_only"] and second["owned_share"] == 0.0
     assert len(snapshots) == 4
@@ -148,31 +144,37 @@ def test_results_json_records_consistent_numbers(quick_config, quiet):
         sum(task["seconds"]["finetune"] for task in results["tasks"]))
 
 
-def test_the_picking_mask_is_frozen_while_pruning_and_trained_in_retrain(quick_config, quiet, monkeypatch):
-    from cpg.continual import StageMachine
+def test_the_picking_mask_is_frozen_while_pruning_and_trained_in_retrain(quick_config, quiet):
+    from cpg.engine import LoopHook
 
     seen: dict[str, list[bool]] = {"prune": [], "retrain": []}
-    original = StageMachine._optimizers
 
-    def spy(self, lr, mask_lr):
-        optimizers = original(self, lr, mask_lr)
-        stage = self.state.stage.value
-        if stage in seen and self.task >= 2:
-            picks = self.network.picking_logits()
-            trained = {id(p) for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]}
-            seen[stage].append(bool(picks) and all(id(p) in trained and p.requires_grad for p in picks))
-        return optimizers
+    class PickTrained(LoopHook):
+        """At a loop's first step: do its optimizers train the picking mask?"""
 
-    monkeypatch.setattr(StageMachine, "_optimizers", spy)
-    execute(quick_config(), console=quiet)
+        def __init__(self, session, stage):
+            self.session, self.stage, self.checked = session, stage, False
+
+        def before_backward(self, step):
+            if not self.checked:
+                picks = self.session.network.picking_logits()
+                trained = {id(p) for optimizer in step.optimizers for group in optimizer.param_groups
+                           for p in group["params"]}
+                seen[self.stage].append(bool(picks) and all(id(p) in trained and p.requires_grad for p in picks))
+                self.checked = True
+
+    def spy(session, stage):
+        return [PickTrained(session, stage)] if stage in seen and session.task >= 2 else ()
+
+    execute(quick_config(), console=quiet, plugins=[Watch(hooks=spy)])
     assert seen["prune"] and not any(seen["prune"])
     assert seen["retrain"] and all(seen["retrain"])
 
 
-def test_doctor_stage_inside_cpg_keeps_zero_forgetting(quick_config, quiet, monkeypatch, tmp_path):
-    records = record_committed_logits(monkeypatch)
+def test_doctor_stage_inside_cpg_keeps_zero_forgetting(quick_config, quiet, tmp_path):
+    watch, records = record_committed_logits()
     config = quick_config(doctor={"enabled": True, "epochs": 2, "images_per_class": 5, "alpha": 1.0})
-    results = execute(config, console=quiet)
+    results = execute(config, console=quiet, plugins=[watch])
     assert results["forgetting"] == [0.0, 0.0]
     assert_unchanged_after_commit(records)
     for task in results["tasks"]:
@@ -181,9 +183,9 @@ def test_doctor_stage_inside_cpg_keeps_zero_forgetting(quick_config, quiet, monk
     assert (tmp_path / "checkpoints" / "run" / "doctor-task-2.pt").is_file()
 
 
-def test_bfloat16_autocast_training_keeps_zero_forgetting(quick_config, quiet, monkeypatch):
-    records = record_committed_logits(monkeypatch)
-    results = execute(quick_config(amp=True), console=quiet)
+def test_bfloat16_autocast_training_keeps_zero_forgetting(quick_config, quiet):
+    watch, records = record_committed_logits()
+    results = execute(quick_config(amp=True), console=quiet, plugins=[watch])
     assert results["forgetting"] == [0.0, 0.0]
     assert_unchanged_after_commit(records)
 

@@ -125,7 +125,7 @@ def test_the_shipped_published_goals_are_test_set_goals_of_500_images() -> None:
 
 def test_a_network_of_your_own_is_measured_against_copies_of_itself(quick_config, quiet, tmp_path, monkeypatch):
     """No goal file of another architecture is read, even when one fits the benchmark."""
-    import cpg.continual.independent as independent
+    import cpg.continual.alone as independent
 
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "baselines"

@@ -7,13 +7,14 @@ import torch
 import torchvision
 
 from cpg.cli import main
-from cpg.config import build_config
-from cpg.continual.stages.finetune import FinetuneStage
+from cpg.config import build_config, read_pipeline
 from cpg.errors import UserError
 from cpg.models import build_model, model_factory
 from cpg.models.pretrained import with_initial_weights
+from cpg.report import ConsoleReport
+from cpg.workflows import execute
 from tests.conftest import QUICK
-from tests.runs import write_pipeline
+from tests.runs import Watch, write_pipeline
 
 INPUT = (1, 8, 8)  # the quick synthetic benchmark's images
 
@@ -37,23 +38,22 @@ def _one_short_task(tmp_path) -> str:
                               benchmark_options={**QUICK["benchmark_options"], "num_tasks": 1}))
 
 
-def _first_task_logits(monkeypatch, source: torch.nn.Module, batch: torch.Tensor) -> list[torch.Tensor]:
-    """Logits of task 1 as it starts (before any training step), with the source's head
-    copied into a copy of its network: the head is the only layer --init does not set."""
+def _first_task_logits(tmp_path, source: torch.nn.Module, batch: torch.Tensor, **settings) -> torch.Tensor:
+    """Run one short task with `settings`; the logits of task 1 as it starts (before any
+    training step), with the source's head copied into a copy of its network: the head is the
+    only layer `init` does not set."""
     seen: list[torch.Tensor] = []
-    original = FinetuneStage._start_task
 
-    def spy(self):
-        original(self)
-        if self.task == 1 and not seen:
-            network = copy.deepcopy(self.network).eval()
-            network.use_task(1)
-            network.body.head.heads["1"].load_state_dict(source.head.state_dict())
-            with torch.no_grad():
-                seen.append(network(batch))
+    def started(session):
+        network = copy.deepcopy(session.network).eval()
+        network.use_task(1)
+        network.body.head.heads["1"].load_state_dict(source.head.state_dict())
+        with torch.no_grad():
+            seen.append(network(batch))
 
-    monkeypatch.setattr(FinetuneStage, "_start_task", spy)
-    return seen
+    config = build_config(*read_pipeline(_one_short_task(tmp_path)), ("test", settings))
+    execute(config, console=ConsoleReport(quiet=True), plugins=[Watch(started=started)])
+    return seen[0]
 
 
 def test_first_task_starts_with_the_logits_of_the_given_weights(tmp_path, monkeypatch, capsys):
@@ -61,13 +61,12 @@ def test_first_task_starts_with_the_logits_of_the_given_weights(tmp_path, monkey
     source = _source_model()
     torch.save(source.state_dict(), tmp_path / "source.pt")
     batch = torch.randn(16, *INPUT, generator=torch.Generator().manual_seed(3))
-    seen = _first_task_logits(monkeypatch, source, batch)
-    assert main(["run", "--config", _one_short_task(tmp_path), "--init", "source.pt", "--name", "init", "--quiet"]) == 0
+    seen = _first_task_logits(tmp_path, source, batch, init="source.pt", name="init")
     with torch.no_grad():
         expected = source(batch)
     # The same weights and statistics through the same convolutions, BatchNorms and linears
     # on one CPU give bit-identical logits: any difference means something did not carry over.
-    assert torch.equal(seen[0], expected)
+    assert torch.equal(seen, expected)
     printed = capsys.readouterr().err
     assert "not using its classifier head.weight, head.bias" in printed
     assert "task 1 starts from the weights in source.pt" in printed
@@ -78,10 +77,9 @@ def test_without_init_the_first_task_does_not_compute_the_source(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     source = _source_model()
     batch = torch.randn(16, *INPUT, generator=torch.Generator().manual_seed(3))
-    seen = _first_task_logits(monkeypatch, source, batch)
-    assert main(["run", "--config", _one_short_task(tmp_path), "--name", "plain", "--quiet"]) == 0
+    seen = _first_task_logits(tmp_path, source, batch, name="plain")
     with torch.no_grad():
-        assert not torch.allclose(seen[0], source(batch), atol=1e-3)
+        assert not torch.allclose(seen, source(batch), atol=1e-3)
 
 
 @pytest.mark.parametrize(("weights", "message"), [

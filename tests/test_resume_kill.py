@@ -3,12 +3,11 @@
 import pytest
 
 from cpg.config import build_config
-from cpg.nn import TaskNetwork
 from cpg.report import ConsoleReport
 from cpg.workflows import execute, open_run
 from tests.conftest import QUICK
-from tests.runs import (Killed, assert_same_weights, at, cpg_process, final_weights, kill_after_save, results,
-                        without_times, write_pipeline)
+from tests.runs import (Killed, Watch, assert_same_weights, at, cpg_process, final_weights, kill_after_save,
+                        results, without_times, write_pipeline)
 
 MOMENTS = {
     "during finetune": at(1, "finetune", 2),
@@ -75,30 +74,28 @@ def test_resume_after_pruning_emptied_a_layer_of_the_task(quick_config, quiet, m
     """Task 2 claims a single weight of the first layer; pruning to 80% releases it, so the task
     owns nothing there any more. A run killed right after that and resumed must rebuild the same
     optimizer (the layer stays trained) and end like an uninterrupted run."""
-    claim = TaskNetwork.claim_free_weights
 
-    def claim_one_weight_of_the_first_layer(network, task):
-        if task == 2:
-            name, layer = network.sharable_layers()[0]
+    def leave_one_free_weight_in_the_first_layer(session):
+        if session.task == 1:
+            _, layer = session.network.sharable_layers()[0]
             free = (layer.ownership == 0).reshape(-1).nonzero().squeeze(1)
             layer.ownership.view(-1)[free[1:]] = 1  # as if task 1 had kept all but one (zero) weight
-        return claim(network, task)
 
-    monkeypatch.setattr(TaskNetwork, "claim_free_weights", claim_one_weight_of_the_first_layer)
+    plugins = [Watch(committed=leave_one_free_weight_in_the_first_layer)]
     options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 30, "test_per_class": 10, "image_size": 8,
                "channels": 1, "difficulty": 0.3}
-    uninterrupted = execute(quick_config(name="whole", benchmark_options=options), console=quiet)
+    uninterrupted = execute(quick_config(name="whole", benchmark_options=options), console=quiet, plugins=plugins)
     first_layer = uninterrupted["tasks"][1]
     assert first_layer["prune"][-1]["target"] == 0.8
     kill_after_save(monkeypatch, lambda state: at(2, "prune", 1)(state) and state["prune_index"] == 1)
     config = quick_config(name="killed", benchmark_options=options)
     with pytest.raises(Killed):
-        execute(config, console=quiet)
+        execute(config, console=quiet, plugins=plugins)
 
     network = open_run(tmp_path / "checkpoints" / "killed").network
     _, layer = network.sharable_layers()[0]
     assert not (layer.ownership == 2).any(), "the kill came before pruning emptied the layer"
-    resumed = execute(config, console=quiet)
+    resumed = execute(config, console=quiet, plugins=plugins)
     assert without_times(resumed) == without_times(uninterrupted)
     assert_same_weights(final_weights(tmp_path / "checkpoints" / "killed"),
                         final_weights(tmp_path / "checkpoints" / "whole"))

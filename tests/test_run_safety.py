@@ -9,10 +9,10 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from cpg.checkpoint import RunFolder
 from cpg.cli import main
-from cpg.engine import loop as training_loop
+from cpg.engine import LoopHook
 from cpg.errors import RunFailed, UserError
 from cpg.workflows import execute
-from tests.runs import assert_same_weights, final_weights, without_times
+from tests.runs import Watch, assert_same_weights, final_weights, without_times
 
 
 def test_same_seed_gives_identical_results_and_weights(quick_config, quiet, tmp_path):
@@ -23,23 +23,31 @@ def test_same_seed_gives_identical_results_and_weights(quick_config, quiet, tmp_
                         final_weights(tmp_path / "checkpoints" / "second"))
 
 
-def test_a_nan_rolls_back_reports_and_can_be_resumed(quick_config, quiet, monkeypatch, tmp_path):
-    calls = {"count": 0}
-    original = training_loop.train_epoch
+def poison_a_weight_in_epoch(number: int) -> Watch:
+    """A plugin: in the run's `number`-th training epoch, after its first step, a weight the task
+    trains becomes NaN."""
+    epochs: list[int] = []
 
-    def poisoned(model, *args, **kwargs):
-        stats = original(model, *args, **kwargs)
-        calls["count"] += 1
-        if calls["count"] == 5:
-            with torch.no_grad():
-                next(model.parameters()).view(-1)[0] = float("nan")
-        return stats
+    class Poison(LoopHook):
+        def __init__(self, weight: torch.Tensor) -> None:
+            self.weight = weight
 
-    monkeypatch.setattr(training_loop, "train_epoch", poisoned)
+        def before_epoch(self, epoch: int) -> None:
+            epochs.append(epoch)
+
+        def after_step(self, step: int) -> None:
+            if len(epochs) == number and step == 0:
+                with torch.no_grad():
+                    self.weight.view(-1)[0] = float("nan")
+
+    return Watch(hooks=lambda session, stage: [Poison(session.network.trained_weights()[0])])
+
+
+def test_a_nan_rolls_back_reports_and_can_be_resumed(quick_config, quiet, tmp_path):
     config = quick_config()
     folder = RunFolder(tmp_path / "checkpoints" / "run")
-    with pytest.raises(RunFailed, match="NaN or infinite"):
-        execute(config, console=quiet)
+    with pytest.raises(RunFailed, match="NaN or infinite|the loss became nan"):
+        execute(config, console=quiet, plugins=[poison_a_weight_in_epoch(5)])
     state = json.loads(folder.state_path(folder.versions()[-1]).read_text())
     assert len(state["events"]) == 1 and "rolled back to the end of epoch" in state["events"][0]
     weights = final_weights(folder.root)
@@ -48,26 +56,21 @@ def test_a_nan_rolls_back_reports_and_can_be_resumed(quick_config, quiet, monkey
     events = EventAccumulator(str(tmp_path / "logs" / "run"), size_guidance={"tensors": 0}).Reload()
     assert "run/events/text_summary" in events.Tags()["tensors"]
 
-    monkeypatch.setattr(training_loop, "train_epoch", original)
     changed = dataclasses.replace(config, finetune=dataclasses.replace(config.finetune, lr=0.02))
     results = execute(changed, console=quiet)
     assert results["forgetting"] == [0.0, 0.0]
 
 
 def test_cli_reports_a_numerical_failure_with_status_3(quick_config, monkeypatch, tmp_path, capsys):
-    def diverging(*args, **kwargs):
-        from cpg.engine import NonFiniteError
-
-        raise NonFiniteError("the loss became nan")
-
-    monkeypatch.setattr(training_loop, "train_epoch", diverging)
     monkeypatch.chdir(tmp_path)
-    config = quick_config()
+    config = quick_config(finetune={"lr": 1e30})  # diverges at once
     path = tmp_path / "p.yaml"
     path.write_text(json.dumps(dataclasses.asdict(config)))
     assert main(["run", "--config", str(path), "--quiet"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("cpg: error: task 1 finetune epoch 1: the loss became nan")
+    assert err[-1].startswith("cpg: error: task 1 finetune epoch 1: ")
+    assert err[-1].endswith(f"resume the run with those settings changed: cpg resume {config.checkpoint_dir}/run "
+                            "--config CHANGED.yaml")
 
 
 def test_resume_refuses_protocol_changes_and_accepts_epoch_changes(quick_config, quiet, tmp_path):

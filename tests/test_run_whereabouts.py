@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from cpg.checkpoint import RunFolder
 from cpg.cli import main
 from tests.conftest import QUICK
-from tests.runs import write_pipeline
+from tests.runs import after_each_save, write_pipeline
 
 SHORT = {"benchmark_options": {**QUICK["benchmark_options"], "num_tasks": 2}, "finetune": {**QUICK["finetune"], "epochs": 2},
          "prune": {**QUICK["prune"], "targets": [0.5], "epochs": 1}, "retrain": {"epochs": 1, "patience": 1}}
@@ -38,14 +37,13 @@ def test_a_run_ends_with_its_folder_and_tensorboard_command(pipeline, tmp_path, 
 
 
 def test_an_interrupted_run_names_the_folder_to_resume(pipeline, monkeypatch, capsys):
-    save = RunFolder.save
+    saves = []
 
-    def interrupted_after_the_third_save(self, state, tensors):  # type: ignore[no-untyped-def]
-        version = save(self, state, tensors)
-        if version == 3:
+    def interrupt_after_the_third_save(state):
+        saves.append(state)
+        if len(saves) == 3:
             raise KeyboardInterrupt
-        return version
 
-    monkeypatch.setattr(RunFolder, "save", interrupted_after_the_third_save)
+    after_each_save(monkeypatch, interrupt_after_the_third_save)
     assert main(["run", "--config", str(pipeline), "--name", "mine", "--quiet"]) == 130
     assert "cpg resume checkpoints/mine" in capsys.readouterr().err

@@ -7,45 +7,42 @@ import torch
 
 from cpg.classifier import load_classifier
 from cpg.cli import main
-from cpg.continual.context import RunContext
 from cpg.workflows import execute
+from tests.runs import Watch
 
 HARD = {"num_tasks": 3, "classes_per_task": 4, "train_per_class": 30, "test_per_class": 15, "image_size": 8,
         "channels": 1, "difficulty": 0.6}
 
 
-def weights_at_commits(monkeypatch) -> list[dict[str, torch.Tensor]]:
-    """Shared weights and ownership of every Sharable layer right after each commit."""
+def weights_at_commits() -> tuple[Watch, list[dict[str, torch.Tensor]]]:
+    """A plugin recording the shared weights and ownership of every Sharable layer right after
+    each commit, and the records."""
     records: list[dict[str, torch.Tensor]] = []
-    original = RunContext.task_committed
 
-    def record(self, network, summary):
-        if network is not None:
-            records.append({name: value.detach().clone() for name, value in network.state_dict().items()
-                            if name.endswith((".weight", ".ownership")) and ".heads." not in name and ".norms." not in name})
-        original(self, network, summary)
+    def record(session):
+        records.append({name: value.detach().clone() for name, value in session.network.state_dict().items()
+                        if name.endswith((".weight", ".ownership")) and ".heads." not in name and ".norms." not in name})
 
-    monkeypatch.setattr(RunContext, "task_committed", record)
-    return records
+    return Watch(committed=record), records
 
 
-def run(quick_config, quiet, strategy, **overrides):
+def run(quick_config, quiet, strategy, plugins=(), **overrides):
     config = quick_config(strategy=strategy, name=strategy, benchmark_options=HARD, **overrides)
-    return execute(config, console=quiet)
+    return execute(config, console=quiet, plugins=plugins)
 
 
-def test_piggyback_never_changes_the_shared_weights_after_task_one(quick_config, quiet, monkeypatch):
-    records = weights_at_commits(monkeypatch)
-    results = run(quick_config, quiet, "piggyback")
+def test_piggyback_never_changes_the_shared_weights_after_task_one(quick_config, quiet):
+    watch, records = weights_at_commits()
+    results = run(quick_config, quiet, "piggyback", [watch])
     assert [task["picking_only"] for task in results["tasks"]] == [False, True, True]
     for key, value in records[0].items():
         assert torch.equal(records[-1][key], value), key
     assert results["forgetting"] == [0.0, 0.0]
 
 
-def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet, monkeypatch):
-    records = weights_at_commits(monkeypatch)
-    results = run(quick_config, quiet, "packnet", prune={"targets": [0.6], "epochs": 2})
+def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet):
+    watch, records = weights_at_commits()
+    results = run(quick_config, quiet, "packnet", [watch], prune={"targets": [0.6], "epochs": 2})
     final = records[-1]
     for task, snapshot in enumerate(records[:-1], start=1):
         for key in (k for k in snapshot if k.endswith(".weight")):
@@ -55,7 +52,7 @@ def test_packnet_never_changes_a_committed_tasks_weights(quick_config, quiet, mo
     assert results["forgetting"] == [0.0, 0.0]
 
 
-def test_finetune_changes_earlier_weights_and_forgets(quick_config, quiet, monkeypatch):
+def test_finetune_changes_earlier_weights_and_forgets(quick_config, quiet):
     results = run(quick_config, quiet, "finetune", finetune={"epochs": 6})
     assert max(results["forgetting"]) > 0
     assert results["backward_transfer"] < 0
@@ -110,43 +107,40 @@ def test_finetune_runs_can_be_opened_and_independent_runs_say_where_their_models
         open_run(tmp_path / "checkpoints" / "independent")
 
 
-def test_finetune_from_a_random_earlier_task_starts_from_that_tasks_backbone(quick_config, quiet, monkeypatch):
+def test_finetune_from_a_random_earlier_task_starts_from_that_tasks_backbone(quick_config, quiet):
     """The CPG paper's finetuning protocol: task 3 starts from the backbone task 1 or 2 left."""
     import random
 
-    from cpg.continual.stages.finetune import FinetuneStage
     from cpg.seeding import derive_seed
 
     starts = {}
-    load = FinetuneStage._load_backbone
 
-    def spy(self, role):
-        load(self, role)
-        starts[self.task] = (role, {name: value.clone() for name, value in self.network.named_parameters()
-                                    if "heads" not in name})
+    def started(session):
+        starts[session.task] = {name: value.clone() for name, value in session.network.named_parameters()
+                                if "heads" not in name}
 
-    monkeypatch.setattr(FinetuneStage, "_load_backbone", spy)
-    commits = weights_at_commits(monkeypatch)
-    results = run(quick_config, quiet, "finetune", finetune={"start_from": "random"})
+    commit_watch, commits = weights_at_commits()
+    results = run(quick_config, quiet, "finetune", [Watch(started=started), commit_watch], seed=1,
+                  finetune={"start_from": "random"})
     assert [task["name"] for task in results["tasks"]] == ["synthetic_1", "synthetic_2", "synthetic_3"]
-    earlier = random.Random(derive_seed(0, "start_from", 3)).randrange(1, 3)
-    role, backbone = starts[3]
-    assert role == f"after_task_{earlier}"
+    earlier = random.Random(derive_seed(1, "start_from", 3)).randrange(1, 3)
+    assert earlier == 1, "with seed 1 task 3 starts from task 1's backbone, not from the one task 2 left"
+    backbone = starts[3]
     shared = [name for name in backbone if name in commits[earlier - 1]]
     assert shared
     for name in shared:
         assert torch.equal(backbone[name], commits[earlier - 1][name]), name
+        assert not torch.equal(backbone[name], commits[1][name]), name
 
 
 def test_a_strategy_is_one_declaration(quick_config, quiet):
     """PackNet with gradual pruning, declared and registered here, runs on the same machine."""
-    from cpg.continual.strategy import STRATEGIES, Pruning, Strategy, register
+    from cpg.continual.policies import Gradual, LastStep, Masked, NoGrowth
+    from cpg.continual.strategy import STRATEGIES, Strategy
     from cpg.nn import Reuse
 
     if "packnet-gradual" not in STRATEGIES:
-        register(Strategy(name="packnet-gradual", summary="PackNet with gradual pruning", reuse=Reuse.ALL,
-                          goals=False, pruning=Pruning.GRADUAL))
+        STRATEGIES.add("packnet-gradual", Strategy(network=Masked(Reuse.ALL), pruning=Gradual(), selection=LastStep(),
+                                                   growth=NoGrowth()))
     results = run(quick_config, quiet, "packnet-gradual", prune={"targets": [0.3, 0.6], "epochs": 2})
     assert [[step["target"] for step in task["prune"]] for task in results["tasks"]] == [[0.3, 0.6]] * 3
-    assert all(task["picked_share"] in (0.0, 1.0) for task in results["tasks"])
-    assert results["forgetting"] == [0.0, 0.0]

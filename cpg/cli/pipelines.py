@@ -40,7 +40,7 @@ def resolve_config(config_file: str | None, tasks: str | None, flags: dict) -> R
         flags = {key: value for key, value in flags.items() if key != "tasks"}
     layers.append(("command line", flags))
     config = build_config(*layers)
-    if "max_width" not in flags and not STRATEGIES.get(config.strategy).grows:
+    if "max_width" not in flags and not STRATEGIES.get(config.strategy).growth.grows:
         config = dataclasses.replace(config, max_width=1.0)  # a pipeline's width is for the strategies that grow
     if task_list and config.name is None:
         config.name = run_name(dataclasses.replace(config, tasks=Path(tasks).stem))

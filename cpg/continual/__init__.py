@@ -1,8 +1,12 @@
-"""Continual learning: CPG and the strategies it is compared with, run by one stage machine."""
+"""Continual learning: CPG and the strategies it is compared with, each a composition of
+policies (`Strategy`), run by one stage machine on a task session (docs/architecture.md)."""
 
 from cpg.continual import strategies  # noqa: F401  (registers every strategy)
-from cpg.continual.stage_machine import StageMachine, machine_for
-from cpg.continual.state import RunState, Stage
-from cpg.continual.strategy import STRATEGIES, NetworkKind, Pruning, Strategy
+from cpg.continual.machine import StageMachine
+from cpg.continual.plugin import Plugin
+from cpg.continual.recorder import RunRecorder
+from cpg.continual.session import TaskSession
+from cpg.continual.state import DONE, RunState
+from cpg.continual.strategy import STRATEGIES, Strategy
 
-__all__ = ["STRATEGIES", "NetworkKind", "Pruning", "RunState", "Stage", "StageMachine", "Strategy", "machine_for"]
+__all__ = ["DONE", "STRATEGIES", "Plugin", "RunRecorder", "RunState", "StageMachine", "Strategy", "TaskSession"]

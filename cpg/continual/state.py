@@ -1,23 +1,14 @@
 """Where a run is (persisted after every epoch) and what it has recorded so far."""
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
 from typing import Any
 
 from cpg.engine import LoopPosition
 
-
-class Stage(str, Enum):
-    """The states of the CPG state machine (docs/architecture.md: strategies as policies)."""
-
-    FINETUNE = "finetune"
-    DOCTOR = "doctor"
-    GROW = "grow"
-    PRUNE = "prune"
-    CHOOSE = "choose"
-    RETRAIN = "retrain"
-    COMMIT = "commit"
-    DONE = "done"
+FIRST_STAGE = "finetune"
+"""The stage every task starts in (the names of the others: cpg/continual/stages/)."""
+DONE = "done"
+"""Where a run is once its last task is committed."""
 
 
 @dataclass
@@ -92,7 +83,7 @@ class TaskProgress:
 @dataclass
 class RunState:
     task: int = 1  # 1-based number of the task being learned
-    stage: Stage = Stage.FINETUNE
+    stage: str = FIRST_STAGE  # the name of the stage being run
     loop: LoopPosition = field(default_factory=LoopPosition)  # where the stage's training loop is
     prune_index: int = 0  # next prune target
     progress: TaskProgress = field(default_factory=TaskProgress)
@@ -113,14 +104,11 @@ class RunState:
         return self.loop.epoch
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["stage"] = self.stage.value
-        return data
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunState":
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
-        fields["stage"] = Stage(fields["stage"])
         fields["progress"] = TaskProgress.from_dict(fields.get("progress", {}))
         fields["loop"] = LoopPosition.from_dict(fields.get("loop"))
         return cls(**fields)

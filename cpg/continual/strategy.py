@@ -1,63 +1,60 @@
-"""What a continual-learning strategy is: a declared policy the stage machine follows.
+"""What a continual-learning strategy is: a composition of policies and the stages that run them.
 
 Every strategy is one `Strategy` value registered in `STRATEGIES` (one file each in
-cpg/continual/strategies/). The machine reads it to decide what a task trains, whether it picks
-from earlier tasks, whether goals decide growth and the pruning step, how a task is pruned, and
-so which stages run.
+cpg/continual/strategies/). Its policies own the behaviour the strategies differ in: what the
+tasks share, how a task is pruned, what decides whether it is learned well enough and which
+pruning step it keeps, whether the network grows. Its stages (each an object in
+cpg/continual/stages/) call the policies and never ask which strategy runs.
 """
 
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from cpg.config import RunConfig
-from cpg.errors import UserError
-from cpg.nn import Reuse, TaskNetwork
-from cpg.nn.convert import convert_head
-from cpg.nn.network import Factory
+from cpg.continual.plugin import Plugin
+from cpg.continual.policies import (Growth, LastStep, NetworkPolicy, NoGrowth, NoPruning, PruningPolicy,
+                                    SelectionPolicy)
+from cpg.continual.session import TaskSession
 from cpg.registry import Registry
 
 
-class NetworkKind(str, Enum):
-    """What the tasks share."""
+class TaskStage(Protocol):
+    """A stage of learning a task: it works on the session (and may replace its network) as the
+    strategy's policies say, and returns the name of the stage that comes next."""
 
-    MASKED = "masked"  # one network of Sharable layers: ownership, picking masks, growth
-    BACKBONE = "backbone"  # one unprotected backbone trained by every task in turn, a head per task
-    SEPARATE = "separate"  # nothing: one plain network per task
+    def run(self, session: TaskSession, strategy: "Strategy") -> str: ...
 
 
-class Pruning(str, Enum):
-    """How a task's own weights are pruned after FINETUNE (then CHOOSE and RETRAIN run)."""
-
-    GRADUAL = "gradual"  # target by target along the cubic schedule
-    ONE_SHOT = "one-shot"  # straight to each target at its first iteration
-    NONE = "none"  # not at all: the task keeps every weight it claimed and is committed
+STAGES: Registry[type[TaskStage]] = Registry("stage")
+"""The stages of a strategy whose tasks share one network, by name (cpg/continual/stages/)."""
 
 
 @dataclass(frozen=True)
 class Strategy:
-    name: str
-    summary: str  # one line, as `--strategy` help and the README list it
-    network: NetworkKind = NetworkKind.MASKED
-    reuse: Reuse = Reuse.PICK  # how a task of a masked network uses earlier tasks' weights
-    goals: bool = True  # goals decide growth and which pruning step is kept
-    grows: bool = False  # the network may grow up to max_width when a goal is missed
-    pruning: Pruning = Pruning.GRADUAL
+    network: NetworkPolicy
+    pruning: PruningPolicy = NoPruning()
+    selection: SelectionPolicy = LastStep()
+    growth: Growth = NoGrowth()
+    stages: Registry[type[TaskStage]] = STAGES
+    plugins: Sequence[Plugin] = field(default_factory=tuple)
 
-    def check(self, config: RunConfig) -> None:
-        """Refuse settings this strategy cannot honour."""
-        if not self.grows and config.max_width != 1.0:
-            raise UserError(f"{self.name} does not grow the network; use max_width 1.0 (got {config.max_width:g})")
+    def check(self, name: str, config: RunConfig) -> None:
+        """Refuse settings the strategy (registered as `name`) cannot honour."""
+        self.growth.check(name, config)
 
-    def build_network(self, factory: Factory) -> TaskNetwork | None:
-        if self.network is NetworkKind.MASKED:
-            return TaskNetwork.build(factory)
-        if self.network is NetworkKind.BACKBONE:
-            return TaskNetwork(convert_head(factory(1.0)), factory=factory)
-        return None
+    def after_training(self, session: TaskSession) -> str:
+        """The stage after the task was trained (and treated): check the goal and record the
+        decision with its numbers, then GROW when it is missed and the network may grow, else
+        what the pruning policy says (PRUNE, or COMMIT)."""
+        decision = self.selection.check_goal(session)
+        if not session.progress.goal_met and self.growth.may_grow(session):
+            stage = "grow"
+        else:
+            stage = self.pruning.after_training(session)
+        if decision is not None:
+            session.progress.decisions.append({**decision, "next": stage})
+        return stage
 
 
 STRATEGIES: Registry[Strategy] = Registry("strategy")
-
-
-def register(strategy: Strategy) -> Strategy:
-    return STRATEGIES.add(strategy.name, strategy)

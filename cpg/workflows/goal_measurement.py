@@ -14,7 +14,7 @@ import torch
 
 from cpg.checkpoint import write_json
 from cpg.config import RunConfig, scale_epochs
-from cpg.continual.independent import ModelBuilder, train_task_alone
+from cpg.continual.alone import ModelBuilder, train_task_alone
 from cpg.data import Benchmark
 from cpg.distributed import Distributed
 from cpg.engine.work_folder import WorkFolder

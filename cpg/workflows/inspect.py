@@ -17,7 +17,7 @@ def inspect_run(path: Path, plots: Path | None = None) -> tuple[dict[str, Any], 
     """The run's inspection document, and the plots written to the folder `plots` (when given)."""
     run = open_run(path)
     state = run.state
-    position = {"task": state.task, "stage": state.stage.value, "epoch": state.epoch}
+    position = {"task": state.task, "stage": state.stage, "epoch": state.epoch}
     document = inspection(str(run.folder.root), run.config, state.results, state.matrix, run.network, position)
     return document, write_plots(run, document, plots) if plots is not None else []
 

@@ -1,8 +1,10 @@
 """Starting and resuming a run: its folder, data, goals, network and strategy, to its results."""
 
 import copy
+import dataclasses
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +13,12 @@ import yaml
 
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, scale_epochs, to_mapping
-from cpg.continual import STRATEGIES, RunState, Stage, machine_for
-from cpg.continual.context import NETWORK_SEED, RunContext
+from cpg.continual import DONE, STRATEGIES, Plugin, RunRecorder, RunState, StageMachine, TaskSession
+from cpg.continual.session import NETWORK_SEED
 from cpg.data import Benchmark
 from cpg.device import device_line, resolve_device
 from cpg.distributed import Distributed, from_environment
-from cpg.errors import UserError
+from cpg.errors import SettingError
 from cpg.models import model_factory
 from cpg.models.pretrained import with_initial_weights
 from cpg.nn import TaskNetwork
@@ -26,30 +28,33 @@ from cpg.workflows.run_goals import compute_goals
 from cpg.workflows.run_settings import check_names, check_resumable, load_benchmark, run_name, saved_config
 
 
-def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport | None = None) -> dict[str, Any]:
+def execute(config: RunConfig, *, restart: bool = False, console: ConsoleReport | None = None,
+            benchmark: Benchmark | None = None, plugins: Sequence[Plugin] = ()) -> dict[str, Any]:
     """Run (or resume) the strategy of `config` to the end; returns results.json's content.
-    Under torchrun every rank calls this; only rank 0 writes and prints."""
+    `benchmark` stands in for the one `config.tasks` names (read otherwise); `plugins` join the
+    strategy's (cpg.continual.plugin). Under torchrun every rank calls this; only rank 0 writes
+    and prints."""
     check_names(config)
-    return _launch(config, restart, console)
+    return _launch(config, restart, console, plugins, benchmark=benchmark)
 
 
 def fit(network: TaskNetwork, benchmark: Benchmark, config: RunConfig, *, restart: bool = False,
-        console: ConsoleReport | None = None) -> dict[str, Any]:
+        console: ConsoleReport | None = None, plugins: Sequence[Plugin] = ()) -> dict[str, Any]:
     """Learn `benchmark` with a network of your own (see `cpg.convert`); the run folder is
     `config.checkpoint_dir / config.name`, and calling again resumes it. Without a factory the
     network cannot grow, so `config.max_width` must be 1.0."""
     if network.factory is None and config.max_width > 1.0:
-        raise UserError("this network has no factory to grow with; set max_width to 1.0")
+        raise SettingError("max_width", "this network has no factory to grow with; set it to 1.0")
     if config.init is not None:
-        raise UserError("init applies to the networks cpg builds from arch; load your weights into your model "
-                        "before cpg.convert")
-    STRATEGIES.get(config.strategy).check(config)
+        raise SettingError("init", "it applies to the networks cpg builds from arch; load your weights into your "
+                                   "model before cpg.convert")
+    STRATEGIES.get(config.strategy).check(config.strategy, config)
     resolve_device(config.device)
-    return _launch(config, restart, console, network, benchmark)
+    return _launch(config, restart, console, plugins, network, benchmark)
 
 
-def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, network: TaskNetwork | None = None,
-            benchmark: Benchmark | None = None) -> dict[str, Any]:
+def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, plugins: Sequence[Plugin],
+            network: TaskNetwork | None = None, benchmark: Benchmark | None = None) -> dict[str, Any]:
     dist = from_environment(resolve_device(config.device).type)
     try:
         device = resolve_device(config.device, dist.local_rank if dist.enabled else None)
@@ -61,7 +66,7 @@ def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, net
         if finished is not None:
             if dist.is_main:
                 (console or ConsoleReport()).message(f"{folder.root} has finished every task; its results "
-                                                     "(--restart starts it over)")
+                                                     "(restarting the run starts it over)")
             return finished
         benchmark = benchmark or load_benchmark(config)
         if dist.is_main:
@@ -75,7 +80,7 @@ def _launch(config: RunConfig, restart: bool, console: ConsoleReport | None, net
         else:
             reporter = Reporter(ConsoleReport(silent=True))
         try:
-            return _execute(config, benchmark, folder, reporter, device, resuming, notes, network, dist)
+            return _execute(config, benchmark, folder, reporter, device, resuming, notes, network, dist, plugins)
         finally:
             reporter.close()
     finally:
@@ -87,7 +92,7 @@ def _finished_results(folder: RunFolder) -> dict[str, Any] | None:
     (a damaged version is left to the loading that resumes, which reports it)."""
     skipped: list[str] = []
     state, _ = folder.load(skipped.append)
-    if skipped or state.get("stage") != Stage.DONE.value or not folder.results_path.is_file():
+    if skipped or state.get("stage") != DONE or not folder.results_path.is_file():
         return None
     return json.loads(folder.results_path.read_text())
 
@@ -115,20 +120,21 @@ def _load_latest(folder: RunFolder, template: TaskNetwork | None, config: RunCon
 
 def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
              device: torch.device, resuming: bool, notes: list[str],
-             network: TaskNetwork | None, dist: Distributed) -> dict[str, Any]:
+             network: TaskNetwork | None, dist: Distributed, plugins: Sequence[Plugin]) -> dict[str, Any]:
     saved = None
     strategy = STRATEGIES.get(config.strategy)
+    strategy = dataclasses.replace(strategy, plugins=(*strategy.plugins, *plugins))
     user_network = network
     if network is None:
         torch.manual_seed(derive_seed(config.seed, NETWORK_SEED))
         factory = model_factory(config.arch, benchmark.input_shape)
         if config.init is not None and not resuming:
             factory = with_initial_weights(factory, config.init, config.arch, reporter.message)
-        network = strategy.build_network(factory)
+        network = strategy.network.build(factory)
     if resuming:
         network, saved_state, saved = _load_latest(folder, network, config, reporter)
         state = RunState.from_dict(saved_state)
-        reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage.value}, epoch {state.epoch}")
+        reporter.message(f"resuming {folder.root} at task {state.task}, {state.stage}, epoch {state.epoch}")
         state.events += [f"resumed with changed {note}" for note in notes]
     else:
         state = RunState(task_names=[task.name for task in benchmark.tasks], input_shape=list(benchmark.input_shape))
@@ -140,14 +146,15 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
     if dist.is_main:
         write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
     state.goals = compute_goals(config, benchmark, reporter, device, state, user_network, dist)
-    context = RunContext(scale_epochs(config), benchmark, folder, reporter, device, network, state, saved, dist)
+    scaled = scale_epochs(config)
+    recorder = RunRecorder(scaled, benchmark.name, folder, state, reporter, dist, saved)
+    session = TaskSession(scaled, benchmark, network, recorder, reporter, device, dist)
     if saved is None:
-        context.save(network)  # the first version
+        session.save()  # the first version
     elif notes:  # the same network and optimizer states, with the changes recorded in the state
-        context.write({key: value for key, value in saved.items() if key not in ("kind", "format", "version")})
-    machine = machine_for(strategy, context)
-    machine.run()
-    results = context.results(machine.summary())
+        recorder.write(saved)
+    StageMachine(session, strategy).run()
+    results = recorder.results(strategy.network.summary(session))
     if dist.is_main:
         write_json(folder.results_path, results)
         reporter.hparams(to_mapping(config), results)

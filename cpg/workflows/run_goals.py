@@ -10,7 +10,7 @@ import torch
 
 from cpg.config import RunConfig, scale_epochs
 from cpg.continual import STRATEGIES, RunState
-from cpg.continual.independent import ModelBuilder, single_task_network
+from cpg.continual.alone import ModelBuilder, single_task_network
 from cpg.data import Benchmark
 from cpg.distributed import Distributed
 from cpg.engine.work_folder import WorkFolder
@@ -33,7 +33,7 @@ def compute_goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, d
     measuring count in the run's time and in `state.goal_seconds`."""
     if state.goals:
         return state.goals
-    if not STRATEGIES.get(config.strategy).goals:
+    if not STRATEGIES.get(config.strategy).selection.uses_goals:
         return [None] * len(benchmark.tasks)
     started = time.perf_counter()
     goals = _goals(config, benchmark, reporter, device, network, dist or Distributed())

@@ -24,7 +24,7 @@ def check_names(config: RunConfig) -> None:
     if config.tasks not in BENCHMARKS:
         raise UserError(f"unknown task sequence {config.tasks!r}; choose one of: {', '.join(BENCHMARKS)}")
     check_arch(config.arch)
-    STRATEGIES.get(config.strategy).check(config)
+    STRATEGIES.get(config.strategy).check(config.strategy, config)
     resolve_device(config.device)
 
 

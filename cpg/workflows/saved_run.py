@@ -44,7 +44,7 @@ def open_run(path: str | Path, device: str | torch.device = "cpu", warn: Callabl
     config = saved_config(folder)
     saved_state, tensors = folder.load(warn)
     state = RunState.from_dict(saved_state)
-    network = STRATEGIES.get(config.strategy).build_network(model_factory(config.arch, tuple(state.input_shape)))
+    network = STRATEGIES.get(config.strategy).network.build(model_factory(config.arch, tuple(state.input_shape)))
     if network is None:
         raise UserError(f"{folder.root}: an {config.strategy} run keeps one plain model per task, "
                         "task-K.pt (load it with cpg.classifier.load_classifier)")

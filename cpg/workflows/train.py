@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cpg.classifier import Classifier, TrainedOn, save_classifier
 from cpg.config import RunConfig, scale_epochs, to_mapping
-from cpg.continual.independent import train_task_alone
+from cpg.continual.alone import train_task_alone
 from cpg.device import resolve_device
 from cpg.engine.work_folder import WorkFolder
 from cpg.errors import UserError

@@ -1,21 +1,24 @@
 """RETRAIN: the picking mask starts over on the chosen weights; kept only if it does better."""
 
-from cpg.continual.machine import MachineBase
 from cpg.continual.run_store import RunStore
-from cpg.continual.state import Stage
+from cpg.continual.session import TaskSession
+from cpg.continual.strategy import STAGES, Strategy
+from cpg.continual.task_loop import task_loop
 
 
-class RetrainStage(MachineBase):
-    def _retrain(self) -> Stage:
-        settings = self.config.retrain
-        if self.state.epoch == 0:
-            self.network.reset_picking()
-        optimizers = self._optimizers(settings.lr, settings.mask_lr)
-        with self.context.reporter.stage(self.task, self._title("retrain"), "retrain", settings.epochs,
-                                         self.state.epoch) as report:
-            outcome = self._loop("retrain", (), settings.epochs, optimizers, report, lambda epoch: settings.mask_lr,
-                                 selects=True, score=lambda record: (record.selection,),
-                                 start_score=lambda: (self.progress.chosen_val_accuracy,), patience=settings.patience,
-                                 store=RunStore(self, start="chosen", best="retrained")).run()
-        self.progress.retrain_kept = bool(outcome.best_epoch)
-        return Stage.COMMIT
+@STAGES.register("retrain")
+class RetrainStage:
+    def run(self, session: TaskSession, strategy: Strategy) -> str:
+        settings, progress = session.config.retrain, session.progress
+        assert session.network is not None
+        if session.state.epoch == 0:
+            session.network.reset_picking()
+        optimizers = strategy.network.optimizers(session, settings.lr, settings.mask_lr)
+        with session.reporter.stage(session.task, session.title("retrain"), "retrain", settings.epochs,
+                                    session.state.epoch) as report:
+            outcome = task_loop(session, strategy, "retrain", (), settings.epochs, optimizers, report,
+                                lambda epoch: settings.mask_lr, selects=True, score=lambda record: (record.selection,),
+                                start_score=lambda: (progress.chosen_val_accuracy,), patience=settings.patience,
+                                store=RunStore(session, start="chosen", best="retrained")).run()
+        progress.retrain_kept = bool(outcome.best_epoch)
+        return "commit"

@@ -1,11 +1,8 @@
-"""Independent training: one plain network per task (the goals' producer and the upper bound)."""
+"""Independent training: one plain network per task (task-K.pt in the run folder), the same
+training as `cpg baseline`; the goals' producer and the upper bound."""
 
-from cpg.continual.strategy import NetworkKind, Pruning, Strategy, register
+from cpg.continual.alone import ALONE
+from cpg.continual.policies import Separate
+from cpg.continual.strategy import STRATEGIES, Strategy
 
-INDEPENDENT = register(Strategy(
-    name="independent",
-    summary="one network per task (task-K.pt in the run folder), the same training as `cpg baseline`",
-    network=NetworkKind.SEPARATE,
-    goals=False,
-    pruning=Pruning.NONE,
-))
+INDEPENDENT = STRATEGIES.add("independent", Strategy(network=Separate(), stages=ALONE))

@@ -1,13 +1,13 @@
-"""PackNet: prune each task's own weights at once and freeze them; every earlier weight is
-reused; no picking, no growth, no goals."""
+"""PackNet: prune each task's own weights at once, train on, and freeze them; every earlier
+weight is reused; no picking, no growth, no goals (the last pruning step is kept)."""
 
-from cpg.continual.strategy import Pruning, Strategy, register
+from cpg.continual.policies import LastStep, Masked, NoGrowth, OneShot
+from cpg.continual.strategy import STRATEGIES, Strategy
 from cpg.nn import Reuse
 
-PACKNET = register(Strategy(
-    name="packnet",
-    summary="prune each task's weights at once, train on, freeze; reuses all earlier weights; no growth",
-    reuse=Reuse.ALL,
-    goals=False,
-    pruning=Pruning.ONE_SHOT,
+PACKNET = STRATEGIES.add("packnet", Strategy(
+    network=Masked(Reuse.ALL),
+    pruning=OneShot(),
+    selection=LastStep(),
+    growth=NoGrowth(),
 ))

@@ -1,11 +1,12 @@
 """PAE (Packing-And-Expanding): CPG without picking, every earlier weight reused."""
 
-from cpg.continual.strategy import Strategy, register
+from cpg.continual.policies import Goals, Gradual, Growth, Masked
+from cpg.continual.strategy import STRATEGIES, Strategy
 from cpg.nn import Reuse
 
-PAE = register(Strategy(
-    name="pae",
-    summary="CPG without picking (every earlier weight reused), with growth",
-    reuse=Reuse.ALL,
-    grows=True,
+PAE = STRATEGIES.add("pae", Strategy(
+    network=Masked(Reuse.ALL),
+    pruning=Gradual(),
+    selection=Goals(),
+    growth=Growth(),
 ))

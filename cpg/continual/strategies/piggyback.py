@@ -1,11 +1,14 @@
 """Piggyback: the backbone is trained on the first task and frozen; every later task learns
-only a picking mask over it, its BatchNorm and its head."""
+only a picking mask over it, its BatchNorm and its head (the first task claims every weight and
+is not pruned, so none is free for the others)."""
 
-from cpg.continual.strategy import Pruning, Strategy, register
+from cpg.continual.policies import LastStep, Masked, NoGrowth, NoPruning
+from cpg.continual.strategy import STRATEGIES, Strategy
+from cpg.nn import Reuse
 
-PIGGYBACK = register(Strategy(
-    name="piggyback",
-    summary="train the backbone on task 1 and freeze it; later tasks learn only a picking mask, BN and head",
-    goals=False,
-    pruning=Pruning.NONE,
+PIGGYBACK = STRATEGIES.add("piggyback", Strategy(
+    network=Masked(Reuse.PICK),
+    pruning=NoPruning(),
+    selection=LastStep(),
+    growth=NoGrowth(),
 ))

@@ -1,8 +1,10 @@
-"""What a strategy works with: config, data, run folder, reporter, network and state."""
+"""The run folder as a running strategy sees it: versions of the state with the network and
+optimizer states, snapshots, events and results.json (the format itself: cpg/checkpoint.py)."""
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import torch
 from torch import nn
@@ -10,48 +12,48 @@ from torch import nn
 from cpg.checkpoint import RunFolder, write_json
 from cpg.config import RunConfig
 from cpg.continual.state import RunState
-from cpg.data import Benchmark
-from cpg.data.batches import TaskData
 from cpg.distributed import Distributed
 from cpg.engine import state_copy
 from cpg.engine.cadence import Cadence
+from cpg.errors import RunFailed
 from cpg.nn import TaskNetwork, layer_capacity
 from cpg.report import Reporter
 from cpg.report.results import build_results
-from cpg.seeding import derive_seed
-
-NETWORK_SEED = "network"
-"""What the run's seed is derived with before a network is built (`derive_seed`)."""
 
 COMMIT_SCALARS = ("test_accuracy", "val_accuracy", "sparsity", "width", "owned_share", "picked_share", "free_capacity")
 """Numbers of a committed task's record logged as `taskNN/commit/<name>`."""
 
 
-class RunContext:
-    """Shared by the strategies. Under multi-process training only rank 0 writes to the run
-    folder; every write is followed by a barrier so other ranks may read what it wrote."""
+@dataclass(eq=False)
+class RunRecorder:
+    """Writes `state` and what goes with it into `folder`. Under multi-process training only
+    rank 0 writes; every write is followed by a barrier so other ranks may read what it wrote.
+    `resumed` is what the version the run resumed from holds (network, optimizer states)."""
 
-    def __init__(self, config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporter: Reporter,
-                 device: torch.device, network: TaskNetwork | None, state: RunState,
-                 saved: dict[str, Any] | None = None, dist: Distributed | None = None) -> None:
-        self.config = config
-        self.benchmark = benchmark
-        self.folder = folder
-        self.reporter = reporter
-        self.device = device
-        self.network = network
-        self.state = state
-        self.saved = saved  # what the version the run resumed from holds (network, optimizer states)
-        self.dist = dist or Distributed()
-        self.cadence = Cadence(config.save_every_seconds)
-        self._mark = time.perf_counter()
-        self._snapshots: dict[str, dict[str, Any]] = {}  # in memory: the snapshots the state refers to
-        self._written: set[str] = set()  # those of them already on disk
+    config: RunConfig
+    benchmark_name: str
+    folder: RunFolder
+    state: RunState
+    reporter: Reporter
+    dist: Distributed
+    _resumed: dict[str, Any] | None = None
+    _mark: float = field(default_factory=time.perf_counter, init=False, repr=False)
+    _snapshots: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    """In memory: the snapshots the state refers to."""
+    _written: set[str] = field(default_factory=set, init=False, repr=False)
+    """Those of them already on disk."""
 
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.state.wall_seconds += now - self._mark
-        self._mark = now
+    def __post_init__(self) -> None:
+        self.cadence = Cadence(self.config.save_every_seconds)
+
+    def take_resumed(self) -> dict[str, Any] | None:
+        """What the version the run resumed from holds, once; None after that, or once a stage
+        has begun anew (`forget_resumed`)."""
+        resumed, self._resumed = self._resumed, None
+        return resumed
+
+    def forget_resumed(self) -> None:
+        self._resumed = None
 
     def save(self, network: nn.Module | None, optimizers: Sequence[torch.optim.Optimizer] = (),
              force: bool = True) -> None:
@@ -92,32 +94,23 @@ class RunContext:
             return self._snapshots[filename]
         return self.folder.load_snapshot(filename)["network"]
 
-    def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
-        """A network built from scratch and loaded with a saved state (any width). It is built
-        from the run's seed, as the run's first network was: what a state does not hold (the
-        initial biases a first task starts from) comes out the same, resumed or not."""
-        if self.network.factory is None:
-            raise RuntimeError("the network has no factory to rebuild it from")
-        torch.manual_seed(derive_seed(self.config.seed, NETWORK_SEED))
-        network = TaskNetwork.build(self.network.factory)
-        network.load_state_dict(state_dict)
-        network.to(self.device)
-        network.set_cache_capacity(self.config.eval_cache_tasks)
-        return network
-
-    def task_data(self, task: int) -> TaskData:
-        data = TaskData(self.benchmark.tasks[task - 1], self.config.batch_size, self.config.eval_batch_size,
-                        self.config.seed, self.config.select_on)
-        data.pin_memory = self.device.type == "cuda"
-        data.num_workers = self.config.num_workers if self.config.num_workers is not None else (
-            4 if self.device.type == "cuda" else 0)
-        return data
+    def roll_back(self, failure: str) -> NoReturn:
+        """Keep the last good epoch (the latest saved version), record what happened in a new
+        version of the state, and stop: nothing is lowered or retried silently."""
+        message = f"task {self.state.task} {failure}; rolled back to the end of epoch {self.state.epoch}"
+        if self.dist.is_main:
+            self.folder.amend_latest(lambda saved: saved.setdefault("events", []).append(message),
+                                     self.reporter.warning)
+        self.dist.barrier()
+        self.reporter.event(message)
+        raise RunFailed(f"{message}. Lower the learning rate (or fix the data) and resume the run with those "
+                        "settings changed", run_folder=self.folder.root)
 
     def results(self, summary: dict[str, Any]) -> dict[str, Any]:
         """results.json's content; `summary` is the strategy's width, capacity and size."""
         versions = self.folder.versions()
         size = self.folder.model_path(versions[-1]).stat().st_size if versions else None
-        return build_results(self.config, self.benchmark.name, summary, self.state.results, self.state.matrix,
+        return build_results(self.config, self.benchmark_name, summary, self.state.results, self.state.matrix,
                              self.state.wall_seconds, size, self.state.goal_seconds)
 
     def task_committed(self, network: TaskNetwork | None, summary: dict[str, Any]) -> None:
@@ -131,3 +124,8 @@ class RunContext:
             values = {key: float(numbers[key]) for key in COMMIT_SCALARS if isinstance(numbers.get(key), (int, float))}
             layers = layer_capacity(network) if network is not None else []
             self.reporter.committed(record["task"], values, self.state.matrix, layers)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.state.wall_seconds += now - self._mark
+        self._mark = now

@@ -16,7 +16,6 @@ import time
 import torch
 import torch.nn.functional as F
 
-import cpg  # noqa: F401
 from cpg import optim, pruner
 from cpg.checkpoint import RunFolder, load_tensors
 from cpg.models import model_factory

@@ -22,11 +22,14 @@ stopped comparison continues where it stopped; `--restart` starts every run over
 import argparse
 import json
 
-import cpg  # noqa: F401
-from cpg.cli.pipelines import default_pipeline, resolve_config
-from cpg.report import ConsoleReport
-from cpg.report.compare import comparison_markdown, comparison_rows
-from cpg.workflows import execute
+from cpg.allocator import use_huge_pages
+
+use_huge_pages()  # before torch is imported: the allocator settings `cpg` runs with
+
+from cpg.cli.pipelines import default_pipeline, resolve_config  # noqa: E402
+from cpg.report import ConsoleReport  # noqa: E402
+from cpg.report.compare import comparison_markdown, comparison_rows  # noqa: E402
+from cpg.workflows import execute  # noqa: E402
 
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
 DEFAULT_SETTINGS = {

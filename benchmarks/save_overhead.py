@@ -17,13 +17,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import cpg  # noqa: F401
-from cpg.checkpoint import RunFolder
-from cpg.config import build_config
-from cpg.continual import recorder, session, task_loop
-from cpg.report import ConsoleReport, Reporter
-from cpg.report.reporter import StageReport
-from cpg.workflows import execute
+from cpg.allocator import use_huge_pages
+
+use_huge_pages()  # before torch is imported: the allocator settings `cpg` runs with
+
+from cpg.checkpoint import RunFolder  # noqa: E402
+from cpg.config import build_config  # noqa: E402
+from cpg.continual import recorder, session, task_loop  # noqa: E402
+from cpg.report import ConsoleReport, Reporter  # noqa: E402
+from cpg.report.reporter import StageReport  # noqa: E402
+from cpg.workflows import execute  # noqa: E402
 
 SPENT: dict[str, float] = defaultdict(float)
 

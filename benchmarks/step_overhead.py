@@ -11,13 +11,16 @@ import argparse
 import statistics
 import time
 
-import cpg  # noqa: F401  (before torch: the allocator options cpg runs with)
-import torch
-import torch.nn.functional as F
-from scenarios import learning_optimizers, second_task_network
+from cpg.allocator import use_huge_pages
 
-from cpg import optim
-from cpg.models import build_model
+use_huge_pages()  # before torch is imported: the allocator settings `cpg` runs with
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from scenarios import learning_optimizers, second_task_network  # noqa: E402
+
+from cpg import optim  # noqa: E402
+from cpg.models import build_model  # noqa: E402
 
 
 def step_fn(model: torch.nn.Module, optimizers: list[torch.optim.Optimizer], x: torch.Tensor, y: torch.Tensor):

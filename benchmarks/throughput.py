@@ -16,21 +16,24 @@ import statistics
 import tempfile
 import time
 
-import cpg  # noqa: F401  (allocator settings, before torch)
-import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
-import torch.nn.functional as F
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from cpg.allocator import use_huge_pages
 
-from scenarios import learning_optimizers, second_task_network
+use_huge_pages()  # before torch is imported: the allocator settings `cpg` runs with
 
-from cpg import optim
-from cpg.data import make_loader
-from cpg.data.in_memory import InMemoryImages
-from cpg.distributed import Distributed
-from cpg.engine import train_epoch
-from cpg.models import build_model
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+import torch.multiprocessing as mp  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset  # noqa: E402
+
+from scenarios import learning_optimizers, second_task_network  # noqa: E402
+
+from cpg import optim  # noqa: E402
+from cpg.data import make_loader  # noqa: E402
+from cpg.data.in_memory import InMemoryImages  # noqa: E402
+from cpg.distributed import Distributed  # noqa: E402
+from cpg.engine import train_epoch  # noqa: E402
+from cpg.models import build_model  # noqa: E402
 
 SHAPE = (3, 32, 32)
 BATCH = 32

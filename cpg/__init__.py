@@ -4,14 +4,7 @@
 `cpg.nn`, and torch with it, on first use."""
 
 import importlib
-import os
-import sys
 from typing import Any
-
-if "torch" not in sys.modules:
-    # Large CPU tensors (effective weights, gradients) are allocated every step; transparent
-    # huge pages cut the page-fault cost of those allocations several-fold. Set it to 0 to opt out.
-    os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
 __version__ = "0.1.0"
 

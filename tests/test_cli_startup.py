@@ -1,6 +1,8 @@
 """`cpg --help`, `cpg --version` and argument errors answer without importing torch; the library
 still offers `cpg.TaskNetwork` and friends on first use."""
 
+import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,18 +96,33 @@ def test_every_command_names_a_handler_that_exists():
 
 
 def test_the_names_the_arguments_offer_are_the_librarys():
-    from cpg.cli.arguments import compress, eval, export, inspect, names
-    from cpg.config import RunConfig
-    from cpg.continual import STRATEGIES
-    from cpg.data import BENCHMARKS
+    from cpg.cli.arguments import eval, export, inspect
     from cpg.export.task import FORMATS
-    from cpg.importance import METRICS
-    from cpg.models import ARCHS
     from cpg.workflows.evaluate import SPLITS
     from cpg.workflows.inspect import PLOTS
 
-    assert eval.SPLITS == SPLITS and export.FORMATS == FORMATS and compress.METRICS == tuple(METRICS)
-    assert inspect.PLOTS == PLOTS
-    assert sorted(names.BENCHMARKS) == sorted(BENCHMARKS.names()) and names.BENCHMARKS[0] == RunConfig().tasks
-    assert names.ARCHS == ARCHS.names()
-    assert sorted(names.STRATEGIES) == sorted(STRATEGIES.names()) and names.STRATEGIES[0] == RunConfig().strategy
+    assert eval.SPLITS == SPLITS and export.FORMATS == FORMATS and inspect.PLOTS == PLOTS
+
+
+@pytest.mark.parametrize("kind", ["ARCHS", "BENCHMARKS", "STRATEGIES", "METRICS"])
+def test_a_registry_lists_its_names_without_importing_them_and_then_holds_them_all(kind):
+    """Names come from reading the registering calls; each one then resolves to an entry."""
+    completed = subprocess.run([sys.executable, "-c", f"import sys; from cpg.registry import {kind}; "
+                                f"print(list({kind}), 'torch' in sys.modules)"], cwd=ROOT, capture_output=True, text=True)
+    names, torch_imported = completed.stdout.rsplit(" ", 1)
+    assert torch_imported.strip() == "False", completed.stderr
+    import cpg.registry
+
+    registry = getattr(cpg.registry, kind)
+    declared = ast.literal_eval(names)
+    assert len(declared) >= 4 and declared == list(registry.names())[:len(declared)]
+    for name in declared:
+        assert registry.get(name) is not None
+
+
+def test_importing_cpg_leaves_the_environment_alone_and_a_command_sets_the_allocator():
+    probe = ("import os, cpg; before = 'THP_MEM_ALLOC_ENABLE' in os.environ; "
+             "from cpg.cli import main; main(['inspect', 'no-such-run']); print(before, os.environ['THP_MEM_ALLOC_ENABLE'])")
+    environment = {key: value for key, value in os.environ.items() if key != "THP_MEM_ALLOC_ENABLE"}
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env=environment)
+    assert completed.stdout.split() == ["False", "1"], completed.stderr

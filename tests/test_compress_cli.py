@@ -94,7 +94,7 @@ def test_recipes_are_valid(recipe):
     (["--ratio", "0"], "ratio: must be strictly between 0 and 1, got 0"),
     (["--ratio", "1.5"], "ratio: must be strictly between 0 and 1"),
     (["--flops", "-0.1"], "flops: must be strictly between 0 and 1"),
-    (["--ratio", "0.5", "--metric", "nope"], "unknown metric 'nope'; choose one of: l1, l2, bn, taylor, doctor"),
+    (["--ratio", "0.5", "--metric", "nope"], "unknown metric 'nope'; choose one of: bn, doctor, l1, l2, taylor"),
     (["--layer-ratios", "RATIOS"], "layer_ratios: the model has no prunable layer 'layer9.conv'"),
     (["--ratio", "0.5", "--mode", "sideways"], "mode: unknown mode 'sideways'"),
     ([], "give one target: ratio"),

@@ -44,5 +44,5 @@ def test_a_model_that_declares_no_channel_spaces_cannot_be_traced():
 
 
 def test_an_unknown_arch_is_a_user_error_naming_the_choices():
-    with pytest.raises(UserError, match="unknown arch 'resnet7'; choose one of: small_cnn, mnist_cnn, mlp, vgg16"):
+    with pytest.raises(UserError, match="unknown arch 'resnet7'; choose one of: mlp, mnist_cnn, resnet20, .*, vgg16$"):
         check_arch("resnet7")

@@ -136,7 +136,7 @@ def test_finetune_from_a_random_earlier_task_starts_from_that_tasks_backbone(qui
 def test_a_strategy_is_one_declaration(quick_config, quiet):
     """PackNet with gradual pruning, declared and registered here, runs on the same machine."""
     from cpg.continual.policies import Gradual, LastStep, Masked, NoGrowth
-    from cpg.continual.strategy import STRATEGIES, Strategy
+    from cpg.continual import STRATEGIES, Strategy
     from cpg.nn import Reuse
 
     if "packnet-gradual" not in STRATEGIES:

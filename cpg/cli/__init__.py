@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from cpg import __version__
+from cpg.allocator import use_huge_pages
 from cpg.cli.arguments.baseline import add_baseline
 from cpg.cli.arguments.compare import add_compare
 from cpg.cli.arguments.compress import add_compress
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.remove("--debug")
     args = build_parser().parse_args(argv)
     args.argv = argv
+    use_huge_pages()  # before the handler imports torch
     try:
         run = handler(args.handler)
         from cpg.engine.stop import STOP  # after parsing: --help and usage errors never import torch

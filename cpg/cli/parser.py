@@ -4,7 +4,8 @@ import argparse
 import sys
 from typing import NoReturn
 
-from cpg.cli.arguments.names import ARCHS, BENCHMARKS
+from cpg.config.schema import RunConfig
+from cpg.registry import ARCHS, BENCHMARKS
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -18,8 +19,8 @@ class OneLineParser(argparse.ArgumentParser):
 def add_protocol_flags(parser: argparse.ArgumentParser) -> None:
     """Flags that override a pipeline's settings (see `overrides`)."""
     parser.add_argument("--tasks", help=f"task sequence: {', '.join(BENCHMARKS)}, or a task list file (.yaml) of "
-                                        "image folders")
-    parser.add_argument("--arch", help=f"architecture: {', '.join(ARCHS)}")
+                                        f"image folders (default {RunConfig.tasks})")
+    parser.add_argument("--arch", help=f"architecture: {', '.join(ARCHS)} (default {RunConfig.arch})")
     parser.add_argument("--config", help="pipeline YAML (default: pipelines/<tasks>.yaml when it exists)")
     parser.add_argument("--epochs-scale", type=float, help="multiply every stage's epochs by this factor")
     parser.add_argument("--seed", type=int)

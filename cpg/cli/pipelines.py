@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cpg.config import RunConfig, build_config, read_pipeline
 from cpg.config.task_list import BENCHMARK, is_task_list, task_list_layer
-from cpg.continual.strategy import STRATEGIES
+from cpg.registry import STRATEGIES
 from cpg.workflows.run_settings import run_name
 
 SHIPPED = Path(__file__).resolve().parents[2] / "pipelines"

@@ -3,7 +3,6 @@ names the next stage, until the run is done. The position (task, stage, epoch, p
 and everything recorded so far are saved after every epoch, at once after a task is
 committed, so a run killed at any moment resumes where it stopped."""
 
-import cpg.continual.stages  # noqa: F401  (registers the stages of a shared network)
 from cpg.continual.session import TaskSession
 from cpg.continual.state import DONE, RunState
 from cpg.continual.strategy import Strategy

@@ -1,7 +1,7 @@
 """What a continual-learning strategy is: a composition of policies and the stages that run them.
 
-Every strategy is one `Strategy` value registered in `STRATEGIES` (one file each in
-cpg/continual/strategies/). Its policies own the behaviour the strategies differ in: what the
+Every strategy is one `Strategy` value registered in `cpg.registry.STRATEGIES` (one file each
+in cpg/continual/strategies/). Its policies own the behaviour the strategies differ in: what the
 tasks share, how a task is pruned, what decides whether it is learned well enough and which
 pruning step it keeps, whether the network grows. Its stages (each an object in
 cpg/continual/stages/) call the policies and never ask which strategy runs.
@@ -26,8 +26,9 @@ class TaskStage(Protocol):
     def run(self, session: TaskSession, strategy: "Strategy") -> str: ...
 
 
-STAGES: Registry[type[TaskStage]] = Registry("stage")
-"""The stages of a strategy whose tasks share one network, by name (cpg/continual/stages/)."""
+STAGES: Registry[type[TaskStage]] = Registry("stage", "cpg.continual.stages", "STAGES")
+"""The stages of a strategy whose tasks share one network, by name, each registered by its file
+in cpg/continual/stages/."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,3 @@ class Strategy:
         if decision is not None:
             session.progress.decisions.append({**decision, "next": stage})
         return stage
-
-
-STRATEGIES: Registry[Strategy] = Registry("strategy")

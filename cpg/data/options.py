@@ -8,7 +8,7 @@ from typing import Any
 from cpg.errors import UserError
 
 GENERIC_OPTIONS: tuple[str, ...] = ("imbalance",)
-"""Options every benchmark takes, handled in `cpg.data.registry`."""
+"""Options every benchmark takes, handled in `cpg.data.build`."""
 
 
 def resolve_options(

@@ -24,7 +24,6 @@ class WeightScore(Protocol):
 
 
 class ChannelMetric(ABC):
-    name: ClassVar[str]
     uses_data: ClassVar[bool] = False  # whether `scores` reads calibration batches
 
     @abstractmethod

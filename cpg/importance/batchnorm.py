@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from torch import Tensor, nn
 
 from cpg.importance.base import Batches, ChannelMetric
+from cpg.registry import METRICS
 
 
+@METRICS.register("bn")
 class BatchNormScale(ChannelMetric):
     """Rates the layers followed by a BatchNorm; the others are left out."""
-
-    name = "bn"
 
     def scores(self, model: nn.Module, layers: Mapping[str, str | None], batches: Batches = ()) -> dict[str, Tensor]:
         modules = dict(model.named_modules())

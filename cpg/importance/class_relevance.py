@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from cpg.importance.base import Batches, ChannelMetric
 from cpg.importance.taps import evaluation_mode, per_channel, tapped
+from cpg.registry import METRICS
 
 
 def class_relevance(model: nn.Module, layers: Sequence[nn.Module], batches: Batches, signal: str,
@@ -53,6 +54,7 @@ def min_max(values: Tensor) -> Tensor:
     return torch.where(span > 0, (values - low) / span.clamp_min(torch.finfo(values.dtype).tiny), 0.0).float()
 
 
+@METRICS.register("doctor")
 class ClassRelevance(ChannelMetric):
     """Model Doctor's class relevance as a channel score: each class's relevance row (the
     "gradient" signal at what the channel carries — the BatchNorm after the layer, or the
@@ -60,7 +62,6 @@ class ClassRelevance(ChannelMetric):
     channel below Model Doctor's threshold for every class is in no class's mask and scores low.
     Computed in evaluation mode over the calibration images, with their labels."""
 
-    name = "doctor"
     uses_data = True
 
     def scores(self, model: nn.Module, layers: Mapping[str, str | None], batches: Batches = ()) -> dict[str, Tensor]:

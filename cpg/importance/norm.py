@@ -2,20 +2,18 @@
 of any weight score over the channel's weights."""
 
 from collections.abc import Mapping
-from typing import ClassVar
 
 from torch import Tensor, nn
 
 from cpg.importance.base import Batches, ChannelMetric, WeightScore
 from cpg.importance.magnitude import magnitude
+from cpg.registry import METRICS
 
 
 class ChannelNorm(ChannelMetric):
     """The p-norm of `score` over the weights writing each output channel (a conv's filter, a
     linear layer's row): with the magnitude score, p = 1 is the L1 and p = 2 the L2 norm of
     the channel's weights; with SeaM's learned mask, p = 1 counts the weights it keeps."""
-
-    name: ClassVar[str] = "norm"
 
     def __init__(self, p: float, score: WeightScore = magnitude) -> None:
         self.p = p
@@ -29,15 +27,13 @@ class ChannelNorm(ChannelMetric):
         }
 
 
+@METRICS.register("l1")
 class L1Norm(ChannelNorm):
-    name = "l1"
-
     def __init__(self) -> None:
         super().__init__(1)
 
 
+@METRICS.register("l2")
 class L2Norm(ChannelNorm):
-    name = "l2"
-
     def __init__(self) -> None:
         super().__init__(2)

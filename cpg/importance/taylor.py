@@ -9,15 +9,16 @@ from torch import Tensor, nn
 
 from cpg.importance.base import Batches, ChannelMetric
 from cpg.importance.taps import evaluation_mode, per_channel, tapped
+from cpg.registry import METRICS
 
 
+@METRICS.register("taylor")
 class Taylor(ChannelMetric):
     """|Σ_positions a · ∂L/∂a| of each channel per image, averaged over the calibration images,
     with L the cross-entropy of the image and a what the channel carries to the rest of the
     network: the output of the BatchNorm after the layer, or the layer's output when there is
     none. Computed in evaluation mode."""
 
-    name = "taylor"
     uses_data = True
 
     def scores(self, model: nn.Module, layers: Mapping[str, str | None], batches: Batches = ()) -> dict[str, Tensor]:

@@ -4,8 +4,10 @@ split-MNIST network (2019); their permuted-MNIST one has 1000 units, which width
 
 from torch import Tensor, nn
 
+from cpg.models.build import InputShape
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
+from cpg.registry import ARCHS
 
 HIDDEN = 400
 
@@ -32,3 +34,9 @@ class MLP(nn.Module):
 
     def channel_spaces(self) -> list[ChannelSpace]:
         return chain_spaces(self)
+
+
+@ARCHS.register("mlp")
+def mlp(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    channels, height, breadth = input_shape
+    return MLP(num_classes, inputs=channels * height * breadth, width=width)

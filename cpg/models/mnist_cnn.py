@@ -4,8 +4,10 @@ as the continual-learning literature's MNIST networks do."""
 from torch import Tensor, nn
 
 from cpg.models.blocks import conv_bn_relu
+from cpg.models.build import InputShape
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
+from cpg.registry import ARCHS
 
 POOLS = 2
 """2×2 max-pools: a 28×28 input reaches the linear layer as 7×7 maps."""
@@ -44,3 +46,8 @@ class MnistCNN(nn.Module):
 
     def channel_spaces(self) -> list[ChannelSpace]:
         return chain_spaces(self)
+
+
+@ARCHS.register("mnist_cnn")
+def mnist_cnn(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return MnistCNN(num_classes, in_channels=input_shape[0], width=width, input_size=input_shape[1])

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from cpg.errors import UserError
-from cpg.models.registry import build_model
+from cpg.models.build import build_model
 from cpg.nn.convert import find_head
 
 Factory = Callable[[float], nn.Module]

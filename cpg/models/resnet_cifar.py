@@ -4,8 +4,10 @@ so state dicts trained elsewhere in that layout load directly."""
 
 from torch import Tensor, nn
 
+from cpg.models.build import InputShape
 from cpg.models.channels import ChannelSpace, residual_spaces
 from cpg.models.width import scaled
+from cpg.registry import ARCHS
 
 
 class BasicBlock(nn.Module):
@@ -60,3 +62,18 @@ class ResNetCIFAR(nn.Module):
 
     def channel_spaces(self) -> list[ChannelSpace]:
         return residual_spaces(self, self.head_layer)
+
+
+@ARCHS.register("resnet20")
+def resnet20(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNetCIFAR(20, num_classes, in_channels=input_shape[0], width=width)
+
+
+@ARCHS.register("resnet32")
+def resnet32(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNetCIFAR(32, num_classes, in_channels=input_shape[0], width=width)
+
+
+@ARCHS.register("resnet56")
+def resnet56(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNetCIFAR(56, num_classes, in_channels=input_shape[0], width=width)

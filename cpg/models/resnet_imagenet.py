@@ -5,8 +5,10 @@ that at width 1.0 torchvision's `resnet50` state dict loads as it is. At width w
 
 from torch import Tensor, nn
 
+from cpg.models.build import InputShape
 from cpg.models.channels import ChannelSpace, residual_spaces
 from cpg.models.width import scaled
+from cpg.registry import ARCHS
 
 EXPANSION = 4
 """A Bottleneck's output has this many times the channels of its 3×3 conv."""
@@ -69,3 +71,8 @@ class ResNet50(nn.Module):
 
     def channel_spaces(self) -> list[ChannelSpace]:
         return residual_spaces(self, self.head_layer)
+
+
+@ARCHS.register("resnet50")
+def resnet50(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return ResNet50(num_classes, in_channels=input_shape[0], width=width)

@@ -3,8 +3,10 @@
 from torch import Tensor, nn
 
 from cpg.models.blocks import conv_bn_relu
+from cpg.models.build import InputShape
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
+from cpg.registry import ARCHS
 
 
 class SmallCNN(nn.Module):
@@ -31,3 +33,8 @@ class SmallCNN(nn.Module):
 
     def channel_spaces(self) -> list[ChannelSpace]:
         return chain_spaces(self)
+
+
+@ARCHS.register("small_cnn")
+def small_cnn(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return SmallCNN(num_classes, in_channels=input_shape[0], width=width)

@@ -4,8 +4,10 @@ hidden linear layers (512 → 4096 → 4096) before the classifier."""
 from torch import Tensor, nn
 
 from cpg.models.blocks import conv_bn_relu
+from cpg.models.build import InputShape
 from cpg.models.channels import ChannelSpace, chain_spaces
 from cpg.models.width import scaled
+from cpg.registry import ARCHS
 
 VGG16_LAYOUT: tuple[int | str, ...] = (
     64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M",
@@ -57,3 +59,8 @@ class VGG(nn.Module):
 
     def channel_spaces(self) -> list[ChannelSpace]:
         return chain_spaces(self)
+
+
+@ARCHS.register("vgg16")
+def vgg16(num_classes: int, input_shape: InputShape, width: float) -> nn.Module:
+    return VGG(num_classes, in_channels=input_shape[0], width=width, input_size=input_shape[1])

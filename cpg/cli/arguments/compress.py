@@ -2,10 +2,8 @@
 
 import argparse
 
-from cpg.config.compress import MODES
-
-METRICS = ("l1", "l2", "bn", "taylor", "doctor")
-"""The channel metrics of `cpg.importance.METRICS`, named without importing them."""
+from cpg.config.compress import MODES, CompressConfig
+from cpg.registry import METRICS
 
 
 def add_compress(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +15,7 @@ def add_compress(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the compressed model (.pt2); load it "
                         "with torch.export.load(FILE).module()")
     parser.add_argument("--config", metavar="FILE", help="recipe YAML, e.g. pipelines/compress-digits-resnet20.yaml")
-    parser.add_argument("--metric", help=f"channel score: {', '.join(METRICS)} (default l1)")
+    parser.add_argument("--metric", help=f"channel score: {', '.join(METRICS)} (default {CompressConfig.metric})")
     parser.add_argument("--mode", help=f"how channels are chosen: {', '.join(MODES)} (default global)")
     parser.add_argument("--ratio", type=float, help="share of the channels to remove, between 0 and 1")
     parser.add_argument("--flops", type=float, help="or: share of the FLOPs to keep, between 0 and 1")

@@ -2,15 +2,16 @@
 
 import argparse
 
-from cpg.cli.arguments.names import STRATEGIES
 from cpg.cli.parser import add_protocol_flags
+from cpg.config.schema import RunConfig
+from cpg.registry import STRATEGIES
 
 
 def add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="learn a task sequence (resumes an existing run of the same name)")
     add_protocol_flags(parser)
     parser.add_argument("--max-width", type=float, help="largest width multiplier growth may reach (≥ 1)")
-    parser.add_argument("--strategy", help=f"{STRATEGIES[0]} (default), {', '.join(STRATEGIES[1:])}")
+    parser.add_argument("--strategy", help=f"{', '.join(STRATEGIES)} (default {RunConfig.strategy})")
     parser.add_argument("--goal", type=float, help="one goal accuracy (0–1) for every task instead of the goal file")
     parser.add_argument("--init", metavar="FILE", help="state_dict of the plain --arch model (width 1) that task 1 "
                                                        "starts from; its classifier is not used")

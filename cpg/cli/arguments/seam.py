@@ -3,7 +3,7 @@
 import argparse
 from typing import Any
 
-from cpg.cli.arguments.names import ARCHS
+from cpg.registry import ARCHS
 from cpg.cli.parser import OneLineParser
 
 

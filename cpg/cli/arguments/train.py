@@ -2,7 +2,7 @@
 
 import argparse
 
-from cpg.cli.arguments.names import ARCHS, BENCHMARKS
+from cpg.registry import ARCHS, BENCHMARKS
 
 
 def add_train(subparsers: argparse._SubParsersAction) -> None:

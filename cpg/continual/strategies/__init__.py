@@ -1,5 +1,2 @@
-"""The strategies, one file each; importing this package registers every one of them."""
-
-from cpg.registry import import_package
-
-import_package(__name__, __path__)
+"""The strategies, one file each; each registers its `Strategy` in `cpg.registry.STRATEGIES`,
+which imports the file when the strategy is asked for."""

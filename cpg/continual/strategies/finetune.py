@@ -4,7 +4,8 @@ prevents. Each task starts from the backbone as the previous task left it, or
 (`finetune.start_from: random`, the CPG paper's protocol) as a random earlier task left it."""
 
 from cpg.continual.policies import Backbone, LastStep, NoGrowth, NoPruning
-from cpg.continual.strategy import STRATEGIES, Strategy
+from cpg.continual.strategy import Strategy
+from cpg.registry import STRATEGIES
 
 FINETUNE = STRATEGIES.add("finetune", Strategy(
     network=Backbone(),

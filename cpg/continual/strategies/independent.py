@@ -3,6 +3,7 @@ training as `cpg baseline`; the goals' producer and the upper bound."""
 
 from cpg.continual.alone import ALONE
 from cpg.continual.policies import Separate
-from cpg.continual.strategy import STRATEGIES, Strategy
+from cpg.continual.strategy import Strategy
+from cpg.registry import STRATEGIES
 
 INDEPENDENT = STRATEGIES.add("independent", Strategy(network=Separate(), stages=ALONE))

@@ -3,8 +3,9 @@ only a picking mask over it, its BatchNorm and its head (the first task claims e
 is not pruned, so none is free for the others)."""
 
 from cpg.continual.policies import LastStep, Masked, NoGrowth, NoPruning
-from cpg.continual.strategy import STRATEGIES, Strategy
+from cpg.continual.strategy import Strategy
 from cpg.nn import Reuse
+from cpg.registry import STRATEGIES
 
 PIGGYBACK = STRATEGIES.add("piggyback", Strategy(
     network=Masked(Reuse.PICK),

@@ -1,6 +1,2 @@
-"""The benchmarks, grouped by the data they read; importing this package registers every one of
-them in `cpg.data.registry.BENCHMARKS`."""
-
-from cpg.registry import import_package
-
-import_package(__name__, __path__)
+"""The benchmarks, grouped by the data they read; each module registers its builders in
+`cpg.registry.BENCHMARKS`, which imports a module when one of its benchmarks is built."""

@@ -10,12 +10,13 @@ from torchvision.datasets import CIFAR10, CIFAR100
 
 from cpg.data.assemble import in_memory_task, in_memory_transforms
 from cpg.data.augment import RandomCropFlip
+from cpg.data.build import BenchmarkRequest
 from cpg.data.class_split import Split, class_split_tasks, select_classes
 from cpg.data.per_class import keep_per_class, train_per_class_option
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.superclasses import SUPERCLASSES
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
+from cpg.registry import BENCHMARKS
 
 CIFAR_SHAPE = (3, 32, 32)
 AUGMENT = RandomCropFlip(padding=4)

@@ -7,9 +7,10 @@ from sklearn.datasets import load_digits
 from torch import Tensor
 
 from cpg.data.assemble import in_memory_task
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
+from cpg.data.build import BenchmarkRequest
 from cpg.data.split import stratified_split
 from cpg.data.task import Benchmark, Task
+from cpg.registry import BENCHMARKS
 
 TEST_FRACTION = 0.3
 """Share of the 1,797 images that form the test split (stratified, fixed by the split seed)."""

@@ -20,12 +20,13 @@ from torch.utils.data import Subset
 from torchvision import transforms
 from torchvision.datasets import ImageFolder
 
+from cpg.data.build import BenchmarkRequest
 from cpg.data.image_transforms import OPTION_DEFAULTS, ImageSurvey, ImageTransforms, TransformOptions
 from cpg.data.options import resolve_options
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.split import stratified_split
 from cpg.data.task import Benchmark, Task
 from cpg.errors import UserError
+from cpg.registry import BENCHMARKS
 
 DEFAULTS: Mapping[str, Any] = {"tasks": (), **OPTION_DEFAULTS}
 Loader = Callable[[str], Image.Image]

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from torchvision.datasets import MNIST, FashionMNIST
 
+from cpg.data.build import BenchmarkRequest
 from cpg.data.class_split import Split, class_split_tasks
 from cpg.data.per_class import keep_per_class, train_per_class_option
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
+from cpg.registry import BENCHMARKS
 
 MNIST_SHAPE = (1, 28, 28)
 NUM_CLASSES = 10

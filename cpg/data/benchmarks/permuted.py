@@ -19,10 +19,11 @@ from torchvision.datasets import MNIST
 from cpg.data import per_class
 from cpg.data.assemble import in_memory_task
 from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
+from cpg.data.build import BenchmarkRequest
 from cpg.data.class_split import Split
 from cpg.data.options import bool_option, int_option, resolve_options
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import IN_MEMORY_TRANSFORMS, Benchmark
+from cpg.registry import BENCHMARKS
 
 DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "seed": 0, "identity_first": True, **per_class.DEFAULTS}
 

@@ -19,11 +19,12 @@ from torchvision.transforms.v2 import functional as F
 from cpg.data import per_class
 from cpg.data.assemble import in_memory_task
 from cpg.data.benchmarks.mnist import MNIST_SHAPE, read_mnist
+from cpg.data.build import BenchmarkRequest
 from cpg.data.class_split import Split
 from cpg.data.options import int_option, resolve_options
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import IN_MEMORY_TRANSFORMS, Benchmark
 from cpg.errors import UserError
+from cpg.registry import BENCHMARKS
 
 DEFAULTS: Mapping[str, Any] = {"num_tasks": 10, "angles": None, **per_class.DEFAULTS}
 SPREAD = 180.0

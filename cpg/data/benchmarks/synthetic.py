@@ -12,9 +12,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from cpg.data.assemble import in_memory_task
+from cpg.data.build import BenchmarkRequest
 from cpg.data.options import float_option, int_option, resolve_options
-from cpg.data.registry import BENCHMARKS, BenchmarkRequest
 from cpg.data.task import Benchmark, Task
+from cpg.registry import BENCHMARKS
 
 DEFAULTS: Mapping[str, Any] = {
     "num_tasks": 5,

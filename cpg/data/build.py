@@ -1,6 +1,6 @@
 """Benchmarks by name. Each one is a builder registered with `@BENCHMARKS.register(name)` in the
 module that reads its data (cpg/data/benchmarks/), turning a `BenchmarkRequest` into a
-`Benchmark`; adding a benchmark is that one decorated definition."""
+`Benchmark`; adding a benchmark is that one decorated definition (cpg/registry.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cpg.data.long_tail import long_tailed
 from cpg.data.options import float_option, resolve_options
 from cpg.data.task import Benchmark
 from cpg.errors import UserError
-from cpg.registry import Registry
+from cpg.registry import BENCHMARKS
 
 DEFAULT_DATA_ROOT = Path("data")
 MAX_VAL_FRACTION = 0.5
@@ -43,9 +43,6 @@ class BenchmarkRequest:
         resolve_options(self.name, self.options, {})
 
 
-BENCHMARKS: Registry[Callable[[BenchmarkRequest], Benchmark]] = Registry("benchmark")
-
-
 def build_benchmark(
     name: str,
     *,
@@ -64,7 +61,7 @@ def build_benchmark(
     see `cpg.data.per_class`) and the ``imbalance`` ratio every benchmark takes (see
     `cpg.data.long_tail`), applied to the benchmark as built, so after ``train_per_class``.
     """
-    builder = BENCHMARKS.get(name)
+    builder: Callable[[BenchmarkRequest], Benchmark] = BENCHMARKS.get(name)
     if (
         isinstance(val_fraction, bool)
         or not isinstance(val_fraction, (int, float))

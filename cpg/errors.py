@@ -1,6 +1,7 @@
 """Errors a user can cause. The CLI prints them as one line and exits with status 2 (3 for a
-failed run). They name settings as the library knows them (`finetune.epochs`, `target_class`);
-only the CLI turns a setting into the flag that sets it."""
+failed run). They name settings as the library knows them (`finetune.epochs`, `target_class`):
+a `SettingError`'s setting, and any other setting a message names, in backticks; only the CLI
+turns a setting into the flag that sets it (cpg.cli.parser.as_flags)."""
 
 from pathlib import Path
 

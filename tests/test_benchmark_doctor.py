@@ -57,6 +57,7 @@ def test_trains_treats_and_prints_per_class_accuracy_then_reuses_the_classifiers
     def refuse(argv):
         raise AssertionError(f"made again: {argv}")
 
+    # the script's own step, made to fail: a script has no seam but its command line
     monkeypatch.setattr(doctor_cifar10, "cpg_main", refuse)
     doctor_cifar10.main(argv)
     again = capsys.readouterr().out

@@ -80,6 +80,7 @@ def test_seam_cifar10_prints_every_class_of_both_settings_and_skips_them_when_ru
     def refuse(*args, **kwargs):
         raise AssertionError("a finished class ran again")
 
+    # the script's own step, made to fail: a script has no seam but its command line
     monkeypatch.setattr(seam_cifar10, "reengineer_class", refuse)
     seam_cifar10.main(argv)
     again = capsys.readouterr().out

@@ -43,7 +43,7 @@ def test_the_headline_command_runs_as_typed_measuring_its_goals(tmp_path, monkey
     assert main(["run", "--tasks", "cifar100-20", "--max-width", "1.5"]) == 0
     printed = capsys.readouterr().err
     assert ("baselines/cifar100-20-small_cnn.json: it holds a paper's published test accuracies, for runs that "
-            "select on them (--select-on test)") in printed
+            "select on them (`select_on` test)") in printed
     assert "measuring the goals: training one small_cnn per task first (20 × 1 epochs)" in printed
     results = json.loads((tmp_path / "checkpoints" / "cifar100-20-small_cnn-cpg-w1.5-s0" / "results.json").read_text())
     assert len(results["tasks"]) == 20 and all(task["goal"] is not None for task in results["tasks"])
@@ -58,6 +58,6 @@ def test_the_shipped_cifar100_goals_serve_the_paper_s_test_selection_only(cifar_
     shipped = GoalFile.read(Path(__file__).parents[1] / "baselines" / "cifar100-20-vgg16.json")
     config = build_config(("test", {"tasks": "cifar100-20", "arch": "vgg16"}))
     assert shipped.problem(benchmark, "vgg16", "val", goal_protocol(config)) == (
-        "it holds a paper's published test accuracies, for runs that select on them (--select-on test)")
+        "it holds a paper's published test accuracies, for runs that select on them (`select_on` test)")
     assert shipped.problem(benchmark, "vgg16", "test", goal_protocol(config)) is None
     assert [goal.accuracy for goal in shipped.goals("test")][:2] == [0.658, 0.784]

@@ -70,7 +70,7 @@ def test_cifar_tasks_are_normalised_by_their_own_statistics(cifar100):
 
 def test_checksums_are_verified_by_default(cifar_root):
     for name in ("cifar100-20", "cifar10"):
-        with pytest.raises(UserError, match="verify_checksums=False"):
+        with pytest.raises(UserError, match="`verify_checksums` false"):
             build_benchmark(name, data_root=cifar_root)
 
 
@@ -87,7 +87,7 @@ def test_cifar10_is_one_task_of_its_ten_classes(cifar_root):
     ("cifar100-20", "cifar-100-python"), ("cifar10", "cifar-10-batches-py")
 ])
 def test_missing_data_says_where_it_looked_and_how_to_get_it(tmp_path, name, folder):
-    with pytest.raises(UserError, match="--download") as error:
+    with pytest.raises(UserError, match="`download` fetches it") as error:
         build_benchmark(name, data_root=tmp_path)
     assert str(tmp_path / folder) in str(error.value)
 

@@ -134,9 +134,9 @@ def test_bad_options_are_user_errors_before_any_file_is_read(tmp_path, name, opt
     ("split-mnist", "MNIST"), ("perm-mnist", "MNIST"), ("rot-mnist", "MNIST"), ("split-fashion-mnist", "FashionMNIST"),
 ])
 def test_missing_data_says_where_it_looked_and_how_to_get_it(tmp_path, name, folder):
-    with pytest.raises(UserError, match="--download") as error:
+    with pytest.raises(UserError, match="`download` fetches it") as error:
         build_benchmark(name, data_root=tmp_path)
-    assert f"no {tmp_path / folder / 'raw'}" in str(error.value) and "--data-root" in str(error.value)
+    assert f"no {tmp_path / folder / 'raw'}" in str(error.value) and "`data_root`" in str(error.value)
 
 
 def test_missing_file_is_named(tmp_path):
@@ -147,7 +147,7 @@ def test_missing_file_is_named(tmp_path):
 
 def test_packed_files_alone_point_to_download_which_unpacks_them(tmp_path):
     write_mnist(tmp_path, train_per_class=2, test_per_class=1, packed=True)
-    with pytest.raises(UserError, match="--download unpacks the .gz files already there"):
+    with pytest.raises(UserError, match="`download` unpacks the .gz files already there"):
         build_benchmark("split-mnist", data_root=tmp_path)
 
 
@@ -162,7 +162,7 @@ def test_a_failed_download_is_one_line(tmp_path, monkeypatch):
     def unreachable(self):
         raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried mirror 1, got:\nno network\n")
 
-    monkeypatch.setattr(MNIST, "download", unreachable)
+    monkeypatch.setattr(MNIST, "download", unreachable)  # torchvision's download without a network: no test goes online
     with pytest.raises(UserError, match="could not read or download MNIST") as error:
         build_benchmark("split-mnist", data_root=tmp_path, download=True)
     assert "\n" not in str(error.value) and "Tried mirror 1, got: no network" in str(error.value)

@@ -16,7 +16,7 @@ def test_auto_is_every_configs_default():
 
 @pytest.mark.parametrize("available, expected", [(False, "cpu"), (True, "cuda")])
 def test_auto_takes_cuda_when_it_is_available(monkeypatch, available, expected):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: available)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: available)  # the hardware, which no seam stands in for
     device = resolve_device(AUTO)
     assert device.type == expected
     assert device_line(AUTO, device).startswith(f"device: {expected} (auto: ")
@@ -29,6 +29,6 @@ def test_a_named_device_is_taken_as_it_is():
 def test_unknown_or_unavailable_devices_are_user_errors(monkeypatch):
     with pytest.raises(UserError, match="unknown device 'gpu'"):
         resolve_device("gpu")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # a machine without CUDA, wherever the test runs
     with pytest.raises(UserError, match="CUDA is not available"):
         resolve_device("cuda")

@@ -69,7 +69,7 @@ def test_a_treatment_worse_than_the_untreated_classifier_is_not_kept(classifier,
     (["--layer", "features.2"], "no conv or linear layer named 'features.2'"),
     (["--threshold", "2"], "--threshold: must be in [0, 1]"),
     (["--images-per-class", "0"], "--images-per-class: must be at least 1"),
-    (["--dataset", "digits-5"], "pass the --dataset and --task it was trained on"),
+    (["--dataset", "digits-5"], "give the --dataset and --task it was trained on"),
     (["--task", "3"], "has tasks 1..1"),
     (["--imbalance", "0.5"], "'imbalance'"),
 ])

@@ -102,7 +102,7 @@ def test_test_set_goals_serve_only_runs_that_select_on_the_test_split(goal_file:
             del entry[key]
     goal_file.write_text(json.dumps(document))
     benchmark = build_benchmark("synthetic", options=OPTIONS)
-    assert problem(goal_file, {}) == "it holds a paper's published test accuracies, for runs that select on them (--select-on test)"
+    assert problem(goal_file, {}) == "it holds a paper's published test accuracies, for runs that select on them (`select_on` test)"
     assert problem(goal_file, {"val_fraction": 0.2, "epochs_scale": 0.1}, split="test") is None, "published: any protocol"
     goals = GoalFile.read(goal_file).goals("test")
     assert [(goal.split, goal.images, goal.correct) for goal in goals] == [
@@ -124,32 +124,28 @@ def test_the_shipped_published_goals_are_test_set_goals_of_500_images() -> None:
 
 
 def test_a_network_of_your_own_is_measured_against_copies_of_itself(quick_config, quiet, tmp_path, monkeypatch):
-    """No goal file of another architecture is read, even when one fits the benchmark."""
-    import cpg.continual.alone as independent
+    """No goal file of another architecture is read, even when one fits the benchmark: each goal
+    is what a fresh copy of the network, trained for its task alone, reaches."""
+    from functools import partial
+
+    from cpg.config import scale_epochs
+    from cpg.continual.alone import single_task_network, train_task_alone
+    from cpg.report import Reporter
 
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "baselines"
     folder.mkdir()
     (folder / "synthetic-small_cnn.json").write_text("not read")
-    built, rows = [], []
-    train = independent.train_task_alone
-
-    def spy(*args, build=None, **kwargs):
-        model, row = train(*args, build=build, **kwargs)
-        built.append(model)
-        rows.append(row)
-        return model, row
-
-    monkeypatch.setattr("cpg.workflows.goal_measurement.train_task_alone", spy)
     network = cpg.TaskNetwork(cpg.convert(torch_mlp()))
+    copy = single_task_network(network, 2)
+    assert [type(layer).__name__ for _, layer in copy.sharable_layers()] == ["SharableLinear", "SharableLinear"]
+    assert copy.body[1].weight is not network.body[1].weight  # a copy, not the network being trained
     config = quick_config(goal={"value": None})
-    outcome = fit(network, build_benchmark("synthetic", options=OPTIONS), config, console=quiet)
-    assert len(built) == 3
-    for model in built:
-        assert isinstance(model, cpg.TaskNetwork)
-        assert [type(layer).__name__ for _, layer in model.sharable_layers()] == ["SharableLinear", "SharableLinear"]
-        assert model.body[1].weight is not network.body[1].weight  # a copy, not the network being trained
-    assert [task["goal"] for task in outcome["tasks"]] == [row["val"] for row in rows]
+    benchmark = build_benchmark("synthetic", options=OPTIONS)
+    alone = [train_task_alone(scale_epochs(config), benchmark, index, Reporter(quiet), torch.device("cpu"),
+                              build=partial(single_task_network, network))[1]["val"] for index in range(3)]
+    outcome = fit(network, benchmark, config, console=quiet)
+    assert [task["goal"] for task in outcome["tasks"]] == alone
 
 
 def torch_mlp():
@@ -227,7 +223,7 @@ def test_a_goal_file_given_for_another_protocol_is_one_line_naming_the_differenc
     pipeline = write_pipeline(tmp_path / "other.yaml", goal={"value": None, "file": str(goal_file)}, seed=3)
     assert main(["run", "--config", str(pipeline), "--quiet"]) == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert error == (f"cpg: error: {goal_file}: measured with seed 0 (goal file) vs 3 (this run); remove goal.file "
+    assert error == (f"cpg: error: {goal_file}: measured with seed 0 (goal file) vs 3 (this run); remove `goal.file` "
                      "to measure goals for this run, or give --goal")
 
 

@@ -95,7 +95,7 @@ def test_weights_that_do_not_fit_are_one_line_errors(tmp_path, monkeypatch, caps
     pipeline = write_pipeline(tmp_path / "quick.yaml")
     assert main(["run", "--config", str(pipeline), "--init", "bad.pt", "--quiet"]) == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert error.startswith("cpg: error: --init bad.pt") and message in error
+    assert error.startswith("cpg: error: --init: bad.pt") and message in error
 
 
 def test_a_missing_or_unreadable_file_is_one_line(tmp_path):

@@ -81,6 +81,7 @@ def test_cpg_compare_puts_the_peer_beside_a_cpg_run(quick_config, quiet, tmp_pat
 
 
 def test_without_avalanche_the_script_says_how_to_install_it(monkeypatch):
+    # a Python without Avalanche (an optional extra), and the script's own command line
     monkeypatch.setattr(script.importlib.util, "find_spec", lambda name: None)
     monkeypatch.setattr(sys, "argv", ["avalanche_split_cifar10.py"])
     with pytest.raises(SystemExit, match=r"pip install -e '\.\[peers\]'"):

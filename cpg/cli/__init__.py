@@ -20,7 +20,7 @@ from cpg.cli.arguments.inspect import add_inspect
 from cpg.cli.arguments.run import add_resume, add_run
 from cpg.cli.arguments.seam import add_seam
 from cpg.cli.arguments.train import add_train
-from cpg.cli.parser import OneLineParser
+from cpg.cli.parser import OneLineParser, as_flags, record_flags
 from cpg.errors import RunFailed, UserError
 
 
@@ -40,6 +40,7 @@ def build_parser() -> OneLineParser:
     add_eval(subparsers)
     add_export(subparsers)
     add_compress(subparsers)
+    record_flags(parser)
     return parser
 
 
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         if debug:
             raise
-        print(f"cpg: error: {error}", file=sys.stderr)
+        print(f"cpg: error: {as_flags(error, args.flags)}", file=sys.stderr)
         return 2
     except RunFailed as failure:
         if debug:

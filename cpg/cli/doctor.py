@@ -82,7 +82,7 @@ def _settings(args: argparse.Namespace, flags: tuple[str, ...], pipeline: Doctor
     if "signal" in given:
         given["signal"] = given["signal"].replace("-", "_")
     settings = dataclasses.replace(pipeline, **given)
-    check_doctor(settings, where=lambda field: "--" + field.replace("_", "-"))
+    check_doctor(settings, group="")
     return settings
 
 

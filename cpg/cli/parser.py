@@ -1,10 +1,13 @@
 """Argument parsing shared by the subcommands: one-line errors, common flags."""
 
 import argparse
+import re
 import sys
+from collections.abc import Mapping
 from typing import NoReturn
 
 from cpg.config.schema import RunConfig
+from cpg.errors import SettingError, UserError
 from cpg.registry import ARCHS, BENCHMARKS
 
 
@@ -44,6 +47,31 @@ FLAG_KEYS = {
 def overrides(args: argparse.Namespace) -> dict:
     """The settings given on the command line, as a config layer."""
     layer = {key: getattr(args, attr) for attr, key in FLAG_KEYS.items() if getattr(args, attr, None) is not None}
-    if getattr(args, "goal", None) is not None:
-        layer["goal"] = {"value": args.goal}
+    if getattr(args, "goal_value", None) is not None:
+        layer["goal"] = {"value": args.goal_value}
     return layer
+
+
+def record_flags(parser: argparse.ArgumentParser) -> None:
+    """Give every command its flags by the setting each one sets (`flags` in its defaults): a
+    flag's dest is the setting's name, a group's dot written as an underscore (`finetune_epochs`)."""
+    parser.set_defaults(flags={action.dest: max(action.option_strings, key=len)
+                               for action in parser._actions if action.option_strings})
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                record_flags(child)
+
+
+def as_flags(error: UserError, flags: Mapping[str, str]) -> str:
+    """The error as the command line says it: a setting one of the command's flags sets is named
+    by that flag (`focal_gamma` → `--focal-gamma`): the setting of a `SettingError`, and those
+    its message names in backticks."""
+    text = str(error)
+    if isinstance(error, SettingError) and _dest(error.setting) in flags:
+        text = f"{flags[_dest(error.setting)]}: {error.problem}"
+    return re.sub(r"`([\w.]+)`", lambda setting: flags.get(_dest(setting.group(1)), setting.group(0)), text)
+
+
+def _dest(setting: str) -> str:
+    return setting.replace(".", "_")

@@ -1,10 +1,9 @@
 """Settings of Model Doctor: diagnosis and treatment, on a plain classifier or as an optional
 stage of a CPG task (docs/architecture.md: where settings come from and go)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from cpg.errors import UserError
+from cpg.errors import SettingError
 
 SIGNALS = ("gradient", "abs_gradient", "activation")
 """What the diagnosis sums per channel: ReLU(∂ class score / ∂ layer output) (the paper's),
@@ -26,8 +25,9 @@ class DoctorConfig:
     balanced_sampling: bool = False  # class-balanced batches (long-tailed data)
 
 
-def check_doctor(settings: DoctorConfig, where: Callable[[str], str] = lambda field: f"doctor.{field}") -> None:
-    """Range checks; each failure names the setting as `where(field)` (a config key or a flag)."""
+def check_doctor(settings: DoctorConfig, group: str = "doctor.") -> None:
+    """Range checks; each failure names the setting, as a key of `group` (the run config's
+    `doctor.`, or none for Model Doctor's own settings)."""
     checks = (
         ("images_per_class", settings.images_per_class >= 1, "must be at least 1"),
         ("signal", settings.signal in SIGNALS, f"must be one of {', '.join(SIGNALS)}, got {settings.signal!r}"),
@@ -40,4 +40,4 @@ def check_doctor(settings: DoctorConfig, where: Callable[[str], str] = lambda fi
     )
     for name, ok, message in checks:
         if not ok:
-            raise UserError(f"{where(name)}: {message}")
+            raise SettingError(group + name, message)

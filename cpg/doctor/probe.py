@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from torch import nn
 
-from cpg.errors import UserError
+from cpg.errors import SettingError
 from cpg.nn import TaskHead
 
 _SHOWN = 12
@@ -26,13 +26,14 @@ def resolve_layer(model: nn.Module, name: str | None) -> tuple[str, nn.Module]:
     if name is None:
         convs = [(layer_name, layer) for layer_name, layer in layers if isinstance(layer, nn.Conv2d)]
         if not convs:
-            raise UserError(f"{type(model).__name__} has no conv layer; name a linear layer to examine with --layer")
+            raise SettingError("layer", f"{type(model).__name__} has no conv layer; name a linear layer to examine")
         return convs[-1]
     found = dict(layers)
     if name not in found:
         names = [layer_name for layer_name, _ in layers]
         shown = ", ".join(names[:_SHOWN] + (["…", names[-1]] if len(names) > _SHOWN else []))
-        raise UserError(f"{type(model).__name__} has no conv or linear layer named {name!r}; choose one of: {shown}")
+        raise SettingError("layer", f"{type(model).__name__} has no conv or linear layer named {name!r}; "
+                                    f"choose one of: {shown}")
     return name, found[name]
 
 

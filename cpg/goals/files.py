@@ -79,7 +79,7 @@ class GoalFile:
         if split not in self.splits():
             held = ", ".join(self.splits()) or "no"
             if self.published:
-                return f"it holds a paper's published {held} accuracies, for runs that select on them (--select-on {held})"
+                return f"it holds a paper's published {held} accuracies, for runs that select on them (`select_on` {held})"
             return f"no {split} accuracy for every task (it holds {held})"
         if self.published or protocol is None:
             return None

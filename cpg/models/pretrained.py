@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from cpg.errors import UserError
+from cpg.errors import SettingError
 from cpg.models.build import build_model
 from cpg.nn.convert import find_head
 
@@ -32,14 +32,14 @@ def with_initial_weights(factory: Factory, path: str | Path, arch: str, say: Cal
         template = factory(1.0)  # shapes and names only: no memory, no draw from the RNG
     weights, ignored = initial_weights(path, template, arch)
     if ignored:
-        say(f"--init {path}: not using its classifier {', '.join(ignored)} (each task learns its own head)")
+        say(f"init {path}: not using its classifier {', '.join(ignored)} (each task learns its own head)")
     say(f"task 1 starts from the weights in {path}")
     return partial(_initialized, factory, weights)
 
 
 def initial_weights(path: str | Path, template: nn.Module, arch: str) -> tuple[dict[str, Tensor], list[str]]:
     """The tensors of the state_dict file ``path`` that ``template`` takes, and the names of
-    the classifier entries left out; a file that does not fit is a one-line UserError."""
+    the classifier entries left out; a file that does not fit is a one-line SettingError."""
     state = _read_state_dict(Path(path))
     head = find_head(template) + "."
     expected = {key: value for key, value in template.state_dict().items() if not key.startswith(head)}
@@ -57,7 +57,7 @@ def initial_weights(path: str | Path, template: nn.Module, arch: str) -> tuple[d
     if reshaped:
         problems.append(f"{len(reshaped)} shapes differ ({'; '.join(reshaped[:SHOWN_KEYS])})")
     if problems:
-        raise UserError(f"--init {path} does not fit {arch} at width 1.0 for this benchmark's input: "
+        raise SettingError("init", f"{path} does not fit {arch} at width 1.0 for this benchmark's input: "
                         f"{', '.join(problems)}; give the state_dict of cpg.models.build_model({arch!r}, …)")
     return weights, ignored
 
@@ -89,12 +89,12 @@ def _read_state_dict(path: Path) -> dict[str, Tensor]:
     try:
         state: Any = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise UserError(f"--init {path}: no such file") from None
+        raise SettingError("init", f"{path}: no such file") from None
     except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as error:
-        raise UserError(f"--init {path}: cannot read it as a torch file ({type(error).__name__}: {error})") from None
+        raise SettingError("init", f"{path}: cannot read it as a torch file ({type(error).__name__}: {error})") from None
     if not isinstance(state, dict) or not state or not all(
             isinstance(key, str) and isinstance(value, Tensor) for key, value in state.items()):
-        raise UserError(f"--init {path}: not a state_dict (a mapping of names to tensors); "
+        raise SettingError("init", f"{path}: not a state_dict (a mapping of names to tensors); "
                         "save one with torch.save(model.state_dict(), FILE)")
     return state
 

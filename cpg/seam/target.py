@@ -23,7 +23,7 @@ from cpg.data import Task
 from cpg.data.in_memory import InMemoryImages
 from cpg.data.split import stratified_sample
 from cpg.data.superclasses import SUPERCLASSES
-from cpg.errors import UserError
+from cpg.errors import SettingError, UserError
 
 SAMPLING_SEED = 0
 """Seed of the balanced sampling: a property of the target problem, not of a run."""
@@ -146,7 +146,8 @@ def subset_problem(task: Task, tokens: list[str], name: str | None = None,
     if len(set(chosen)) != len(chosen):
         raise UserError(f"target classes {','.join(tokens)}: a class is listed twice")
     if len(chosen) < 2:
-        raise UserError("a multi-class target needs at least two classes (use --target-class for one class vs the rest)")
+        raise SettingError("target_classes", "a multi-class target needs at least two classes (a single target "
+                                             "class is learned against the rest)")
     table = torch.full((task.num_classes,), -1, dtype=torch.long)
     table[chosen] = torch.arange(len(chosen))
     classes = tuple(task.classes[index] for index in chosen)
@@ -160,11 +161,11 @@ def subset_problem(task: Task, tokens: list[str], name: str | None = None,
 def superclass_problem(task: Task, superclass: str, train_per_class: int | None = None) -> TargetProblem:
     """The five fine classes of a CIFAR-100 superclass (source over CIFAR-100's classes)."""
     if superclass not in SUPERCLASSES:
-        raise UserError(f"unknown superclass {superclass!r}; choose one of: {', '.join(SUPERCLASSES)}")
+        raise SettingError("superclass", f"unknown superclass {superclass!r}; choose one of: {', '.join(SUPERCLASSES)}")
     fines = SUPERCLASSES[superclass]
     if not all(fine in task.classes for fine in fines):
-        raise UserError(f"superclass {superclass!r} needs a source over CIFAR-100's fine classes "
-                        "(e.g. --dataset cifar100-20, all 100 classes); this source lacks some of them")
+        raise SettingError("superclass", f"{superclass!r} needs a source over CIFAR-100's fine classes (such as "
+                                         "one trained on all 100 classes of cifar100-20); this source lacks some of them")
     return subset_problem(task, list(fines), superclass, train_per_class)
 
 

@@ -36,7 +36,8 @@ def source_from_classifier(path: str | Path, config: SourceDataConfig) -> Source
     classifier = load_classifier(path)
     trained_on = classifier.trained_on
     if trained_on is None:
-        raise UserError(f"{path} does not say which dataset it was trained on; pass it with --state-dict, --arch and --dataset")
+        raise UserError(f"{path} does not say which dataset it was trained on; load its weights as a state_dict of "
+                        "its architecture, with the dataset it was trained on")
     options = None if trained_on.imbalance is None else {IMBALANCE: trained_on.imbalance}
     task, input_shape = source_task(trained_on.benchmark, trained_on.task, config, options)
     if tuple(task.classes) != tuple(classifier.classes) or tuple(input_shape) != tuple(classifier.input_shape):

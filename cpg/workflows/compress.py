@@ -35,7 +35,7 @@ def compress_model(settings: CompressSettings, reporter: Reporter) -> dict[str, 
         raise UserError(f"{output}: the compressed model is a torch.export program; name it with .pt2")
     if isinstance(settings.source, ClassifierFile) and settings.source.path.suffix == ".pt2":
         raise UserError(f"{settings.source.path} is an exported program, which cannot be pruned again; compress the "
-                        "task it came from with --run DIR --task K, or a classifier file from `cpg train`")
+                        "task of the run it came from, or a classifier file")
     source = settings.source.load(config)
     work = WorkFolder.for_command("compress", {"config": dataclasses.asdict(config), **settings.source.identity(),
                                                "output": str(output.resolve())},

@@ -19,7 +19,7 @@ from cpg.doctor import Diagnosis, TreatmentResult, diagnose, load_diagnosis, sav
 from cpg.doctor import treat_classifier as treat_model
 from cpg.engine import evaluate
 from cpg.engine.work_folder import WorkFolder, file_identity
-from cpg.errors import UserError
+from cpg.errors import SettingError, UserError
 from cpg.report import Reporter
 from cpg.report.png import heatmap_png
 from cpg.seeding import derive_seed
@@ -41,12 +41,12 @@ def examine(path: Path, classifier: Classifier, config: RunConfig, number: int) 
     have the classifier's classes."""
     benchmark = load_benchmark(config)
     if not 1 <= number <= len(benchmark.tasks):
-        raise UserError(f"--task {number}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
+        raise SettingError("task", f"{number}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
     task = benchmark.tasks[number - 1]
     if task.classes != classifier.classes:
         raise UserError(f"{path} classifies {list(classifier.classes)[:5]}…, but task {number} of "
                         f"{benchmark.name} has classes {list(task.classes)[:5]}…; "
-                        "pass the --dataset and --task it was trained on")
+                        "give the `dataset` and `task` it was trained on")
     return Patient(path, classifier, config, task)
 
 

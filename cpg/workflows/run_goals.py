@@ -62,7 +62,7 @@ def _goals(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device: 
         file = GoalFile.read(config.goal.file)
         problem = file.problem(benchmark, arch, split, protocol if network is None else None)
         if problem:
-            raise UserError(f"{file.path}: {problem}; remove goal.file to measure goals for this run, or give --goal")
+            raise UserError(f"{file.path}: {problem}; remove `goal.file` to measure goals for this run, or give `goal.value`")
         return _read(file, split, reporter)
     if network is None:
         for path in candidate_files(benchmark.name, config.arch, protocol, config.goal.directory):
@@ -97,9 +97,9 @@ def _measure(config: RunConfig, benchmark: Benchmark, reporter: Reporter, device
             build = initialized_builder(config.arch, benchmark.input_shape, config.init)
         reporter.message(
             f"measuring the goals: training one {config.arch} per task first ({len(benchmark.tasks)} × {epochs} epochs"
-            f"{', from the --init weights' if config.init else ''}); they are saved as "
+            f"{', from the init weights' if config.init else ''}); they are saved as "
             f"{goal_path(config.goal.directory, benchmark.name, config.arch, protocol)}, which later runs of this "
-            "protocol read instead (--goal ACC skips measuring)")
+            "protocol read instead (`goal.value` skips measuring)")
     work = WorkFolder.for_command("goals", identity, config.checkpoint_dir, config.save_every_seconds,
                                   reporter.warning)
     rows = measure_goal_rows(config, benchmark, reporter, device, work, build=build, dist=dist)

@@ -45,6 +45,6 @@ def check_resumable(saved: RunConfig, config: RunConfig) -> list[str]:
         if old[key] != new[key]:
             raise UserError(
                 f"cannot resume: {key} changed from {old[key]!r} to {new[key]!r}; "
-                "start a new run with another --name, or pass --restart to discard the saved one"
+                "start a new run with another `name`, or `restart` this one to discard what it saved"
             )
     return [f"{key}: {old[key]!r} -> {new[key]!r}" for key in new if old[key] != new[key] and key != "name"]

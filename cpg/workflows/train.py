@@ -9,7 +9,7 @@ from cpg.config import RunConfig, scale_epochs, to_mapping
 from cpg.continual.alone import train_task_alone
 from cpg.device import resolve_device
 from cpg.engine.work_folder import WorkFolder
-from cpg.errors import UserError
+from cpg.errors import SettingError
 from cpg.losses import focal_loss
 from cpg.report import Reporter
 from cpg.workflows.run_settings import check_names, load_benchmark
@@ -35,11 +35,11 @@ class TrainedClassifier:
 def train_classifier(settings: TrainSettings, reporter: Reporter) -> TrainedClassifier:
     config = settings.config
     if settings.focal_gamma < 0:
-        raise UserError(f"--focal-gamma must not be negative, got {settings.focal_gamma}")
+        raise SettingError("focal_gamma", f"must not be negative, got {settings.focal_gamma}")
     check_names(config)
     benchmark = load_benchmark(config)
     if not 1 <= settings.task <= len(benchmark.tasks):
-        raise UserError(f"--task {settings.task}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
+        raise SettingError("task", f"{settings.task}: {benchmark.name} has tasks 1..{len(benchmark.tasks)}")
     reporter.message(benchmark.describe())
     device = resolve_device(config.device)
     path = settings.output or Path(f"{config.checkpoint_dir}/classifiers/{benchmark.name}-{config.arch}.pt")

@@ -1,9 +1,13 @@
 """DOCTOR: Model Doctor on the task being learned, an optional stage after FINETUNE."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from cpg.continual.run_store import RunStore
 from cpg.continual.session import TaskSession
 from cpg.continual.strategy import STAGES, Strategy
 from cpg.doctor import diagnose_learning_task, load_diagnosis, save_diagnosis, treat_learning_task
+from cpg.errors import SettingError
 
 
 @STAGES.register("doctor")
@@ -19,15 +23,16 @@ class DoctorStage:
         data = session.data(task)
         if session.state.epoch == 0:
             session.snapshot("before_doctor")
-            diagnosis = diagnose_learning_task(network, task, data, settings, session.device)
+            with _in_the_doctor_group():
+                diagnosis = diagnose_learning_task(network, task, data, settings, session.device)
             if session.dist.is_main:
                 save_diagnosis(path, diagnosis, data.task.classes)
             session.dist.barrier()
         else:
             diagnosis, _ = load_diagnosis(path)
         network.set_weight_decay(session.config.weight_decay)
-        with session.reporter.stage(task, session.title("doctor"), "doctor", settings.epochs,
-                                    session.state.epoch) as report:
+        with _in_the_doctor_group(), session.reporter.stage(task, session.title("doctor"), "doctor", settings.epochs,
+                                                            session.state.epoch) as report:
             treatment = treat_learning_task(network, task, diagnosis, data, settings, session.device,
                                             session.config.momentum, report,
                                             RunStore(session, start="before_doctor", best="doctor"))
@@ -41,3 +46,12 @@ class DoctorStage:
             f"task {task}: doctor {treatment.start_accuracy:.4f} -> {best_treated:.4f} "
             f"({'kept' if kept else 'not better, finetuned weights kept'})")
         return strategy.after_training(session)
+
+
+@contextmanager
+def _in_the_doctor_group() -> Iterator[None]:
+    """Model Doctor names its settings as its own (`layer`); in a run they are `doctor.layer`."""
+    try:
+        yield
+    except SettingError as error:
+        raise SettingError(f"doctor.{error.setting}", error.problem) from None

@@ -92,7 +92,7 @@ def _read_cifar100(
     if sorted(fine_names) != sorted(n for fines in SUPERCLASSES.values() for n in fines):
         raise UserError(
             f"the fine label names in {root / CIFAR100.base_folder / 'meta'} are not those of "
-            "CIFAR-100; point --data-root at a genuine cifar-100-python archive"
+            "CIFAR-100; point `data_root` at a genuine cifar-100-python archive"
         )
     return fine_names, train, test
 
@@ -107,8 +107,8 @@ def _read(
     if missing and not download:
         found = f"{folder} lacks {', '.join(missing)}" if folder.is_dir() else f"no {folder}"
         raise UserError(
-            f"{source.__name__} data not found ({found}); pass --download to fetch it, or "
-            f"--data-root to point at the folder that holds {source.base_folder}"
+            f"{source.__name__} data not found ({found}); `download` fetches it, or point `data_root` at the "
+            f"folder that holds {source.base_folder}"
         )
     reader = source if verify_checksums else _without_checksums(source)
     try:
@@ -116,7 +116,7 @@ def _read(
     except RuntimeError as error:
         raise UserError(
             f"{folder} does not match the published {source.__name__} checksums; fetch a fresh "
-            "copy with --download, or switch the check off (verify_checksums=False) for an "
+            "copy with `download`, or switch the check off (`verify_checksums` false) for an "
             "archive you made yourself"
         ) from error
     except OSError as error:

@@ -81,7 +81,7 @@ def _task_entries(benchmark: str, tasks: Any) -> list[tuple[str, Path]]:
     if not isinstance(tasks, (list, tuple)) or not tasks:
         raise UserError(
             f"benchmark {benchmark!r} needs the option 'tasks': a non-empty list of {{name, root}} "
-            "entries, in a pipeline's benchmark_options or a task list file (cpg run --tasks path/to/tasks.yaml)"
+            "entries, in a pipeline's benchmark_options or a task list file (a .yaml file given as `tasks`)"
         )
     entries = []
     for position, entry in enumerate(tasks, start=1):

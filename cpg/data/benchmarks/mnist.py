@@ -52,16 +52,15 @@ def read_mnist(
     missing = [file for file in files if not (folder / file).is_file()]
     if missing and not download:
         raise UserError(
-            f"{source.__name__} data not found ({_what_is_missing(folder, missing)}); pass "
-            f"--download to fetch it, or --data-root to point at the folder that holds "
-            f"{source.__name__}/raw"
+            f"{source.__name__} data not found ({_what_is_missing(folder, missing)}); `download` fetches it, "
+            f"or point `data_root` at the folder that holds {source.__name__}/raw"
         )
     try:
         splits = [source(str(root), train=train, download=download) for train in (True, False)]
     except (AssertionError, TypeError, ValueError, KeyError) as error:
         raise UserError(
             f"{folder} does not hold valid {source.__name__} idx files ({_one_line(error)}); "
-            "fetch a fresh copy with --download"
+            "fetch a fresh copy with `download`"
         ) from error
     except (RuntimeError, OSError) as error:
         raise UserError(
@@ -81,7 +80,7 @@ def _what_is_missing(folder: Path, missing: list[str]) -> str:
     if not folder.is_dir():
         return f"no {folder}"
     packed = [file for file in missing if (folder / f"{file}.gz").is_file()]
-    hint = "; --download unpacks the .gz files already there" if packed else ""
+    hint = "; `download` unpacks the .gz files already there" if packed else ""
     return f"{folder} lacks {', '.join(missing)}{hint}"
 
 

@@ -29,17 +29,24 @@ NETWORK_SEED = "network"
 class TaskSession:
     """A run's network (its one owner: a stage that rebuilds it hands the new one over with
     `replace_network`), its state and records (`recorder`), and the task being learned.
-    `network` is None when the tasks share none (each trains a plain model of its own)."""
+    `shared_network` is None when the tasks share none (each trains a plain model of its own)."""
 
     config: RunConfig
     benchmark: Benchmark
-    network: TaskNetwork | None
+    shared_network: TaskNetwork | None
     recorder: RunRecorder
     reporter: Reporter
     device: torch.device
     dist: Distributed
     _data: dict[int, TaskData] = field(default_factory=dict, init=False, repr=False)
     _clock: float = field(default_factory=time.perf_counter, init=False, repr=False)
+
+    @property
+    def network(self) -> TaskNetwork:
+        """The network the tasks share."""
+        if self.shared_network is None:
+            raise RuntimeError("the tasks of this run share no network")
+        return self.shared_network
 
     # where the run is ----------------------------------------------------------------------
 
@@ -69,7 +76,6 @@ class TaskSession:
 
     @property
     def at_max_width(self) -> bool:
-        assert self.network is not None
         return self.network.width >= self.config.max_width - 1e-9
 
     def title(self, label: str) -> str:
@@ -105,13 +111,11 @@ class TaskSession:
         return self.data(self.task).images(split)
 
     def evaluate(self, task: int, split: str) -> float:
-        assert self.network is not None
         self.network.use_task(task)
         return evaluate(self.network, self.data(task).eval_batches(split), self.device).accuracy
 
     def selection(self) -> Estimate:
         """The current task's accuracy on the selection split, with which images it got right."""
-        assert self.network is not None
         self.network.use_task(self.task)
         correct = correct_predictions(self.network, self.data(self.task).eval_batches("select"), self.device)
         return Estimate(int(correct.sum()) / max(1, len(correct)), len(correct), correct)
@@ -120,19 +124,18 @@ class TaskSession:
 
     def add_task(self) -> None:
         """Add the current task to the network at its current width (seeded by both)."""
-        assert self.network is not None
         torch.manual_seed(derive_seed(self.config.seed, "task", self.task, self.network.width))
         number = self.network.add_task(self.benchmark.tasks[self.task - 1].num_classes)
         assert number == self.task, (number, self.task)
 
     def replace_network(self, network: TaskNetwork) -> None:
-        self.network = network
+        self.shared_network = network
 
     def rebuild_network(self, state_dict: dict[str, Any]) -> TaskNetwork:
         """A network built from scratch and loaded with a saved state (any width). It is built
         from the run's seed, as the run's first network was: what a state does not hold (the
         initial biases a first task starts from) comes out the same, resumed or not."""
-        if self.network is None or self.network.factory is None:
+        if self.network.factory is None:
             raise RuntimeError("the network has no factory to rebuild it from")
         torch.manual_seed(derive_seed(self.config.seed, NETWORK_SEED))
         network = TaskNetwork.build(self.network.factory)
@@ -142,7 +145,6 @@ class TaskSession:
         return network
 
     def snapshot(self, role: str) -> None:
-        assert self.network is not None
         self.recorder.save_snapshot(role, self.network)
 
     def load_snapshot(self, role: str) -> dict[str, Any]:
@@ -150,10 +152,9 @@ class TaskSession:
 
     def restore(self, role: str) -> None:
         """Load a snapshot of the current task into the network (same tasks, same width)."""
-        assert self.network is not None
         self.network.load_state_dict(self.load_snapshot(role))
         self.network.refresh_learning()
 
     def save(self, optimizers: Sequence[torch.optim.Optimizer] = (), force: bool = True) -> None:
         """The network, state and `optimizers`' states as one version (see `RunRecorder.save`)."""
-        self.recorder.save(self.network, optimizers, force)
+        self.recorder.save(self.shared_network, optimizers, force)

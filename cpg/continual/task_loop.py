@@ -23,7 +23,6 @@ def task_loop(session: TaskSession, strategy: Strategy, stage: str, key: tuple, 
     """A training loop of the current task: batches and dropout seeded by (task, stage, key,
     epoch), saving into the run folder after every epoch; `mask_lr(epoch)` is reported."""
     task, data, dist, network = session.task, session.data(session.task), session.dist, session.network
-    assert network is not None
 
     def batches(epoch: int):  # type: ignore[no-untyped-def]
         network.use_task(task)
@@ -53,7 +52,6 @@ class EpochValues(LoopHook):
     def after_epoch(self, record: EpochRecord) -> dict[str, float]:
         self.session.progress.last_train_accuracy = record.stats.accuracy
         network = self.session.network
-        assert network is not None
         if self.free_capacity is None or self.capacity_moves:
             self.free_capacity = free_share(network)
         return {"mask_lr": self.mask_lr(record.epoch), "width": network.width, "free_capacity": self.free_capacity}

@@ -49,12 +49,10 @@ class SharedNetwork(NetworkPolicy):
     layers do), rather than the optimizer."""
 
     def summary(self, session: TaskSession) -> dict[str, Any]:
-        assert session.network is not None
         return network_summary(session.network)
 
     def resume(self, session: TaskSession) -> None:
         network = session.network
-        assert network is not None
         if network.tasks and not network.tasks[-1].committed:
             self.begin_learning(session)
 
@@ -69,7 +67,6 @@ class SharedNetwork(NetworkPolicy):
         backward pass); Adam for its picking mask when `mask_lr` > 0. Exactly these parameters
         require gradients from now on."""
         network, config = session.network, session.config
-        assert network is not None
         weights = self.trained_weights(session)
         decay = 0.0 if self.decays_in_backward else config.weight_decay
         optimizers = [optim.sgd(weights, lr, config.momentum, decay)]
@@ -97,7 +94,6 @@ class Masked(SharedNetwork):
 
     def start_task(self, session: TaskSession) -> None:
         progress, network = session.progress, session.network
-        assert network is not None
         if progress.attempts == 0 and "task_start" not in session.state.snapshots:
             session.snapshot("task_start")  # what GROW starts the task over from
         session.add_task()
@@ -108,12 +104,10 @@ class Masked(SharedNetwork):
             session.reporter.message(f"task {session.task}: no free weight left, learning it by {how}")
 
     def begin_learning(self, session: TaskSession) -> None:
-        assert session.network is not None
         session.network.begin_learning(session.task, self.reuse, session.progress.trained_layers)
 
     def trained_weights(self, session: TaskSession) -> list[torch.nn.Parameter]:
         """The task's own shared weights (gated), its BatchNorm, biases and head."""
-        assert session.network is not None
         return session.network.trained_weights() + session.network.task_parameters(session.task)
 
 
@@ -135,13 +129,11 @@ class Backbone(SharedNetwork):
         session.progress.claimed = {"backbone": sum(param.numel() for param in self.trained_weights(session))}
 
     def begin_learning(self, session: TaskSession) -> None:
-        assert session.network is not None
-        session.network.begin_learning(session.task, Reuse.PICK)
+        session.network.begin_learning(session.task, Reuse.ALL)  # only the head is task-aware: nothing to pick
 
     def trained_weights(self, session: TaskSession) -> list[torch.nn.Parameter]:
         """All of the network but the other tasks' heads."""
         network = session.network
-        assert network is not None
         others = {id(param) for record in network.tasks if record.number != session.task
                   for param in network.task_parameters(record.number)}
         return [param for param in network.parameters() if id(param) not in others]
@@ -154,7 +146,6 @@ class Backbone(SharedNetwork):
     def _load_backbone(session: TaskSession, role: str) -> None:
         """The shared backbone as it was saved under `role`; every task keeps its own head."""
         network = session.network
-        assert network is not None
         saved = session.load_snapshot(role)
         heads = {id(param) for record in network.tasks for param in network.task_parameters(record.number)}
         backbone = {name for name, param in network.named_parameters() if id(param) not in heads}

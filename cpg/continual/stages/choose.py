@@ -8,7 +8,6 @@ from cpg.continual.strategy import STAGES, Strategy
 class ChooseStage:
     def run(self, session: TaskSession, strategy: Strategy) -> str:
         progress, network = session.progress, session.network
-        assert network is not None
         records = progress.prune
         chosen = strategy.selection.choose(session)
         if chosen is None:

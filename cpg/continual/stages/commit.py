@@ -13,7 +13,6 @@ from cpg.pruner import MagnitudePruner
 class CommitStage:
     def run(self, session: TaskSession, strategy: Strategy) -> str:
         network, progress, state, task = session.network, session.progress, session.state, session.task
-        assert network is not None
         sparsity = MagnitudePruner(network, task, progress.claimed).sparsity() if progress.prune else 0.0
         network.commit(task)
         row = [session.evaluate(earlier, "test") for earlier in range(1, task + 1)]

@@ -18,7 +18,6 @@ class DoctorStage:
 
     def run(self, session: TaskSession, strategy: Strategy) -> str:
         network, settings, task = session.network, session.config.doctor, session.task
-        assert network is not None
         path = session.recorder.folder.root / f"doctor-task-{task}.pt"
         data = session.data(task)
         if session.state.epoch == 0:

@@ -13,7 +13,6 @@ from cpg.engine import EpochRecord, LoopHook
 class FinetuneStage:
     def run(self, session: TaskSession, strategy: Strategy) -> str:
         network = session.network
-        assert network is not None
         if not network.tasks or network.tasks[-1].committed:
             strategy.network.start_task(session)
             for plugin in strategy.plugins:

@@ -11,7 +11,6 @@ from cpg.seeding import derive_seed
 class GrowStage:
     def run(self, session: TaskSession, strategy: Strategy) -> str:
         config, network = session.config, session.network
-        assert network is not None
         width = min(network.width + config.width_step, config.max_width)
         missed = session.progress.decisions[-1]["goal"]
         session.reporter.message(

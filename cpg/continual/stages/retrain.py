@@ -10,7 +10,6 @@ from cpg.continual.task_loop import task_loop
 class RetrainStage:
     def run(self, session: TaskSession, strategy: Strategy) -> str:
         settings, progress = session.config.retrain, session.progress
-        assert session.network is not None
         if session.state.epoch == 0:
             session.network.reset_picking()
         optimizers = strategy.network.optimizers(session, settings.lr, settings.mask_lr)

@@ -153,4 +153,5 @@ class TrainAlone:
 
 
 ALONE: Registry[type[TaskStage]] = Registry("stage")
+"""The stages of a strategy whose tasks share nothing: `TrainAlone`, once per task."""
 ALONE.add(FIRST_STAGE, TrainAlone)

@@ -19,13 +19,13 @@ class StageMachine:
         self.strategy.network.resume(session)
         while state.stage != DONE:
             stage = state.stage
-            committed = len(state.results)
+            recorded = len(state.results)
             session.start_clock()
             try:
                 next_stage = self.strategy.stages.get(stage)().run(session, self.strategy)
             except NonFiniteError as error:
                 session.recorder.roll_back(f"{stage}: {error}")
-            committed = len(state.results) > committed
+            committed = len(state.results) > recorded
             if not committed:  # a stage that commits a task counts its own time, before recording it
                 session.count_time(stage)
             self._enter(next_stage, force=committed)

@@ -12,7 +12,7 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
     add_protocol_flags(parser)
     parser.add_argument("--max-width", type=float, help="largest width multiplier growth may reach (≥ 1)")
     parser.add_argument("--strategy", help=f"{', '.join(STRATEGIES)} (default {RunConfig.strategy})")
-    parser.add_argument("--goal", dest="goal_value", type=float, help="one goal accuracy (0–1) for every task instead of the goal file")
+    parser.add_argument("--goal", dest="goal_value", metavar="GOAL", type=float, help="one goal accuracy (0–1) for every task instead of the goal file")
     parser.add_argument("--init", metavar="FILE", help="state_dict of the plain --arch model (width 1) that task 1 "
                                                        "starts from; its classifier is not used")
     parser.add_argument("--name", help="run name: checkpoints/<name>, logs/<name>")

@@ -367,3 +367,18 @@ def test_stepping_picks_the_optimizers_that_step_in_an_epoch():
         moved = {name for name in after if not torch.equal(before[name], after[name])}
         assert moved == ({"weight"} if epoch % 2 == 1 else {"bias"}), f"epoch {epoch}"
     assert [values["lr"] for values in position.history] == [0.1, 0.2, 0.1, 0.2]
+
+
+def test_ranking_settings_without_a_score_are_refused():
+    with pytest.raises(ValueError, match="give the loop a score"):
+        EpochLoop(nn.Linear(1, 1), [], 3, lambda epoch: [], device=torch.device("cpu"), patience=2)
+    with pytest.raises(ValueError, match="give the loop a score"):
+        EpochLoop(nn.Linear(1, 1), [], 3, lambda epoch: [], device=torch.device("cpu"), start_score=lambda: (0.0,))
+
+
+def test_a_saved_loop_with_another_number_of_optimizers_is_refused():
+    _, uninterrupted, _, _ = traced_run()
+    saved = copy.deepcopy(uninterrupted.saves[1])
+    saved.optimizers = saved.optimizers * 2
+    with pytest.raises(RuntimeError, match="2 optimizer states, this loop 1 optimizers"):
+        resumed_run(saved)

@@ -157,6 +157,8 @@ class EpochLoop:
                  start_score: Callable[[], Score] | None = None,
                  patience: int = 0, hooks: Sequence[LoopHook] = (), amp: bool = False,
                  dist: Distributed | None = None, report: EpochReport | None = None, report_offset: int = 0) -> None:
+        if score is None and (patience or start_score is not None):
+            raise ValueError("patience and start_score rank epochs: give the loop a score")
         self.model = model
         self.optimizers = list(optimizers)
         self.epochs = epochs
@@ -182,6 +184,9 @@ class EpochLoop:
         position = LoopPosition()
         if resumed is not None:
             position, states = resumed
+            if states and len(states) != len(self.optimizers):
+                raise RuntimeError(f"the saved loop has {len(states)} optimizer states, this loop "
+                                   f"{len(self.optimizers)} optimizers: it would not resume exactly")
             for optimizer, state in zip(self.optimizers, states):
                 optimizer.load_state_dict(state)
         if position.start is None and self.start_score is not None:

@@ -1,13 +1,16 @@
 """`cpg compare` makes one row of the runs that differ only in seed: the mean ± sample standard
-deviation of each number, and how many seeds. Run folders written by hand: no training."""
+deviation of each number, and how many seeds. Run folders written by hand, and tiny runs of
+benchmarks/compare_strategies.py --seeds."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from benchmarks import compare_strategies
 from cpg.cli import main
 from cpg.errors import UserError
 from cpg.report.compare import comparison_rows
@@ -110,3 +113,35 @@ def test_the_console_tables_show_the_spread_and_the_seeds(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "85.00±7.07" in out and "85.0±7.1" in out and "cpg-s*" in out and "seeds" in out
     assert "standard deviation (n−1)" in out
+
+
+TINY_PROTOCOL = """
+arch: small_cnn
+batch_size: 16
+goal: {value: 0.0}
+save_every_seconds: 0
+finetune: {epochs: 1, lr: 0.05, lr_steps: {}}
+"""
+
+
+def test_compare_strategies_runs_each_strategy_for_each_seed_and_reads_finished_runs_again(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(TINY_PROTOCOL)
+    options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 20, "test_per_class": 10, "image_size": 8,
+               "channels": 1, "difficulty": 0.8}
+    monkeypatch.setattr(sys, "argv", ["compare_strategies.py", "--tasks", "synthetic", "--config", "tiny.yaml",
+                                      "--options", json.dumps(options), "--strategies", "finetune", "independent",
+                                      "--seeds", "0,1"])
+    compare_strategies.main()
+    first = capsys.readouterr().out
+    runs = sorted(path.name for path in (tmp_path / "checkpoints").iterdir())
+    assert runs == [f"compare-synthetic-{strategy}-s{seed}" for strategy in ("finetune", "independent") for seed in (0, 1)]
+    rows = [line for line in first.splitlines() if line.startswith("| compare-")]
+    assert [row.split(" | ")[0] for row in rows] == ["| compare-synthetic-finetune-s*", "| compare-synthetic-independent-s*"]
+    assert all(" | 2 | " in row for row in rows)  # two seeds each
+    written = {path: path.stat().st_mtime_ns for path in (tmp_path / "checkpoints").rglob("*")}
+
+    compare_strategies.main()  # finished runs are read, not run again
+    assert capsys.readouterr().out == first
+    assert {path: path.stat().st_mtime_ns for path in (tmp_path / "checkpoints").rglob("*")} == written

@@ -2,6 +2,7 @@
 deviation of each number, and how many seeds. Run folders written by hand, and tiny runs of
 benchmarks/compare_strategies.py --seeds."""
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -9,11 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.console import Console
 
 from benchmarks import compare_strategies
 from cpg.cli import main
 from cpg.errors import UserError
-from cpg.report.compare import comparison_rows
+from cpg.report.compare import comparison_rows, comparison_table
 
 SETTINGS = {"tasks": "synthetic", "benchmark_options": {"num_tasks": 2}, "arch": "small_cnn", "max_width": 1.0,
             "data_root": "data", "finetune": {"epochs": 3, "lr": 0.05}, "goal": {"value": 0.0, "directory": "baselines"}}
@@ -107,12 +109,21 @@ def test_runs_of_different_benchmarks_are_refused(tmp_path):
         comparison_rows(runs)
 
 
-def test_the_console_tables_show_the_spread_and_the_seeds(tmp_path, capsys):
-    runs = [run_folder(tmp_path, f"cpg-s{seed}", "cpg", seed, [[accuracy]]) for seed, accuracy in ((0, 0.8), (1, 0.9))]
-    assert main(["compare", *runs]) == 0
-    out = capsys.readouterr().out
-    assert "85.00±7.07" in out and "85.0±7.1" in out and "cpg-s*" in out and "seeds" in out
-    assert "standard deviation (n−1)" in out
+def test_the_console_puts_the_seeds_under_the_name_and_each_deviation_under_its_mean(tmp_path):
+    runs = [run_folder(tmp_path, f"cpg-s{seed}", "cpg", seed, [[0.9], [accuracy, 0.9]])
+            for seed, accuracy in ((0, 0.8), (1, 0.9))]
+    runs.append(run_folder(tmp_path, "packnet-s0", "packnet", 0, [[0.9], [0.9, 0.9]]))
+    screen = io.StringIO()
+    Console(file=screen, width=100, color_system=None).print(comparison_table(*comparison_rows(runs)))
+    lines = screen.getvalue().splitlines()
+    first = next(index for index, line in enumerate(lines) if line.startswith("cpg-s*"))
+    assert lines[first].split() == ["cpg-s*", "cpg", "2/?", "87.50", "5.00", "-5.00", "1.00", "100", "0"]
+    assert lines[first + 1].split() == ["2", "seeds", "±3.54", "±7.07", "±7.07", "±0.00", "±0", "±0"]
+    assert "1 seed" in lines[lines.index(next(line for line in lines if line.startswith("packnet-s0"))) + 1]
+    assert "±: the sample standard deviation (n−1) over a row's seeds, beside their mean" in lines
+    per_task = next(index for index, line in enumerate(lines) if line.startswith("cpg-s*") and index > first + 1)
+    assert lines[per_task].split() == ["cpg-s*", "85.0", "90.0"]
+    assert lines[per_task + 1].split() == ["2", "seeds", "±7.1", "±0.0"]
 
 
 TINY_PROTOCOL = """

@@ -104,26 +104,34 @@ def compared_after(rows: list[RunRow]) -> str:
     return f"accuracy per task after task {common}, the last one every run has learned (%)"
 
 
-HEADERS = ("run", "strategy", "tasks", "avg acc %", "forgetting %", "BWT %", "size ×", "time s", "of it goals s",
-           "seeds")
+HEADERS = ("run", "strategy", "tasks", "avg acc %", "forgetting %", "BWT %", "size ×", "time s", "of it goals s")
 
 
-def _cells(group: list[RunRow]) -> list[str]:
-    """A group's summary cells (HEADERS), then its accuracy per task."""
+def _run(group: list[RunRow]) -> str:
     name = group_name([row.run for row in group])
-    run = name if all(row.finished for row in group) else f"{name} (unfinished)"
+    return name if all(row.finished for row in group) else f"{name} (unfinished)"
+
+
+def _seeds(group: list[RunRow]) -> str:
+    return f"{len(group)} seed{'s' if len(group) > 1 else ''}"
+
+
+def _numbers(group: list[RunRow], plus_minus: str) -> list[str]:
+    """The cells of HEADERS after the run's name, each number over the group's seeds."""
     done = sorted({row.tasks_done for row in group})
     total = "?" if group[0].tasks_total is None else group[0].tasks_total
-    tasks = f"{done[0]}/{total}" if len(done) == 1 else f"{done[0]}–{done[-1]}/{total}"
-    return [run, group[0].strategy, tasks,
-            spread([row.average_accuracy * 100 for row in group], ".2f"),
-            spread([row.forgetting * 100 for row in group], ".2f"),
-            spread([row.backward_transfer * 100 for row in group], "+.2f"),
-            spread([row.size for row in group], ".2f"),
-            spread([row.seconds for row in group], ".0f"),
-            spread([row.goal_seconds for row in group], ".0f"),
-            str(len(group)),
-            *(spread([accuracy * 100 for accuracy in task], ".1f") for task in zip(*(row.accuracies for row in group)))]
+    return [group[0].strategy, f"{done[0]}/{total}" if len(done) == 1 else f"{done[0]}–{done[-1]}/{total}",
+            spread([row.average_accuracy * 100 for row in group], ".2f", plus_minus),
+            spread([row.forgetting * 100 for row in group], ".2f", plus_minus),
+            spread([row.backward_transfer * 100 for row in group], "+.2f", plus_minus),
+            spread([row.size for row in group], ".2f", plus_minus),
+            spread([row.seconds for row in group], ".0f", plus_minus),
+            spread([row.goal_seconds for row in group], ".0f", plus_minus)]
+
+
+def _task_accuracies(group: list[RunRow], plus_minus: str) -> list[str]:
+    return [spread([accuracy * 100 for accuracy in task], ".1f", plus_minus)
+            for task in zip(*(row.accuracies for row in group))]
 
 
 def _task_headers(rows: list[RunRow]) -> list[str]:
@@ -138,24 +146,27 @@ def _spread_note(groups: list[list[RunRow]]) -> str | None:
 
 def comparison_table(benchmark: str, rows: list[RunRow]) -> Group:
     """The summary numbers, then the accuracy per task: two tables, so that each fits a narrow
-    terminal where one wide table would not."""
+    terminal where one wide table would not. A row's seeds are counted under its name and each
+    standard deviation is under its mean, so that a row of several seeds is no wider than one run's."""
     groups = seed_groups(rows)
     summary = compact_table(HEADERS, text_columns=("run", "strategy"))
     per_task = compact_table(("run", *_task_headers(rows)), text_columns=("run",))
     for group in groups:
-        cells = _cells(group)
-        summary.add_row(*cells[:len(HEADERS)])
-        per_task.add_row(cells[0], *cells[len(HEADERS):])
+        run = f"{_run(group)}\n{_seeds(group)}"
+        summary.add_row(run, *_numbers(group, "\n±"))
+        per_task.add_row(run, *_task_accuracies(group, "\n±"))
     return Group(titled(f"{benchmark} (%)", summary, _spread_note(groups)),
                  titled(f"{benchmark}: {compared_after(rows)}", per_task))
 
 
 def comparison_markdown(benchmark: str, rows: list[RunRow]) -> str:
+    """One table: HEADERS, the number of seeds, the accuracy per task."""
     groups = seed_groups(rows)
-    headers = [*HEADERS, *_task_headers(rows)]
+    headers = [*HEADERS, "seeds", *_task_headers(rows)]
     note = _spread_note(groups)
     lines = [f"**{benchmark}**: {compared_after(rows)}" + (f"; {note}" if note else ""), "",
              "| " + " | ".join(headers) + " |",
              "|" + "|".join("---" if header in ("run", "strategy") else "---:" for header in headers) + "|"]
-    lines += ["| " + " | ".join(_cells(group)) + " |" for group in groups]
+    lines += ["| " + " | ".join([_run(group), *_numbers(group, "±"), str(len(group)), *_task_accuracies(group, "±")])
+              + " |" for group in groups]
     return "\n".join(lines)

@@ -78,8 +78,8 @@ def group_name(names: list[str]) -> str:
     return f"{prefix}*" if prefix else ", ".join(names)
 
 
-def spread(values: list[float], form: str) -> str:
-    """The mean in `form` (a format spec such as ".2f"), then ± the sample standard deviation
-    (n − 1) when there are several values."""
+def spread(values: list[float], form: str, plus_minus: str = "±") -> str:
+    """The mean in `form` (a format spec such as ".2f"), then `plus_minus` and the sample standard
+    deviation (n − 1) when there are several values."""
     mean = format(fmean(values), form)
-    return mean if len(values) == 1 else f"{mean}±{format(stdev(values), form.lstrip('+'))}"
+    return mean if len(values) == 1 else f"{mean}{plus_minus}{format(stdev(values), form.lstrip('+'))}"

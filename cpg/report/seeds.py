@@ -48,8 +48,13 @@ def _dotted(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 class Seeded(Protocol):
-    experiment: str
-    seed: int | None
+    """A run as seed_groups sees it (read-only, as a frozen dataclass's fields are)."""
+
+    @property
+    def experiment(self) -> str: ...
+
+    @property
+    def seed(self) -> int | None: ...
 
 
 S = TypeVar("S", bound=Seeded)

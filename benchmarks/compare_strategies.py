@@ -1,7 +1,7 @@
-"""Run every strategy on one benchmark with the same data, model and budget, and print the
-`cpg compare` table (Markdown).
+"""Run every strategy on one benchmark with the same data, model and budget, for each seed, and
+print the `cpg compare` table (Markdown): a row per strategy, mean ± standard deviation over the seeds.
 
-    python benchmarks/compare_strategies.py --tasks digits-5
+    python benchmarks/compare_strategies.py --tasks digits-5 --seeds 0,1,2
     python benchmarks/compare_strategies.py --tasks synthetic --arch resnet20 --epochs-scale 0.2 \
         --options '{"num_tasks": 10, "classes_per_task": 10, "train_per_class": 50, "test_per_class": 50,
                     "image_size": 32, "channels": 3, "difficulty": 1.0}'
@@ -11,9 +11,10 @@ on 2 CPU cores)
 
 Each strategy uses its pipeline (`pipelines/<tasks>-<strategy>.yaml`, else `<tasks>.yaml` with
 the strategy's defining settings), or, with `--config`, that protocol file with the strategy's
-defining settings; the flags given here override all of them alike. Runs go to
-checkpoints/compare-<tasks>-<strategy>; a run already there is resumed (or, finished, read), so a
-stopped comparison continues where it stopped; `--restart` starts every run over.
+defining settings; the flags given here override all of them alike. Every strategy runs with the
+first seed, then with the next. Runs go to checkpoints/compare-<tasks>-<strategy>-s<seed>; a run
+already there is resumed (or, finished, read), so a stopped comparison continues where it stopped;
+`--restart` starts every run over.
 
     python benchmarks/compare_strategies.py --tasks split-cifar10 --config pipelines/cpu/split-cifar10.yaml \
         --data-root ./data --no-verify-checksums
@@ -21,6 +22,7 @@ stopped comparison continues where it stopped; `--restart` starts every run over
 
 import argparse
 import json
+from typing import Any
 
 from cpg.allocator import use_huge_pages
 
@@ -43,13 +45,39 @@ DEFAULT_SETTINGS = {
 sequences that have no `pipelines/<tasks>-<strategy>.yaml`."""
 
 
+def seed_list(text: str) -> list[int]:
+    """`--seeds 0,1,2`."""
+    return [int(seed) for seed in text.split(",")]
+
+
+def run_flags(args: argparse.Namespace, strategy: str, seed: int) -> dict[str, Any]:
+    """The settings `strategy`'s run with `seed` gets on top of its pipeline."""
+    flags: dict[str, Any] = {"tasks": args.tasks, "strategy": strategy, "seed": seed,
+                             "name": f"compare-{args.tasks}-{strategy}-s{seed}"}
+    if args.config or default_pipeline(args.tasks, strategy) == default_pipeline(args.tasks):
+        flags.update(DEFAULT_SETTINGS.get(strategy, {}))
+    if args.data_root:
+        flags["data_root"] = args.data_root
+    if args.no_verify_checksums:
+        flags["verify_checksums"] = False
+    if args.arch:
+        flags["arch"] = args.arch
+    if args.options:
+        flags["benchmark_options"] = json.loads(args.options)
+    if args.epochs_scale:
+        flags["epochs_scale"] = args.epochs_scale
+    if args.goal is not None:
+        flags["goal"] = {"value": args.goal}
+    return flags
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default="digits-5")
     parser.add_argument("--arch")
     parser.add_argument("--options", help="benchmark_options as JSON (synthetic sizes and difficulty)")
     parser.add_argument("--epochs-scale", type=float)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=seed_list, default=[0], help="comma-separated, e.g. 0,1,2 (default: 0)")
     parser.add_argument("--goal", type=float, help="one goal for every task (default: the goal file)")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
     parser.add_argument("--config", help="a pipeline holding the protocol (default: the tasks' own)")
@@ -58,26 +86,11 @@ def main() -> None:
     parser.add_argument("--restart", action="store_true", help="start every run over")
     args = parser.parse_args()
     folders = []
-    for strategy in args.strategies:
-        flags = {"tasks": args.tasks, "strategy": strategy, "seed": args.seed,
-                 "name": f"compare-{args.tasks}-{strategy}"}
-        if args.config or default_pipeline(args.tasks, strategy) == default_pipeline(args.tasks):
-            flags.update(DEFAULT_SETTINGS.get(strategy, {}))
-        if args.data_root:
-            flags["data_root"] = args.data_root
-        if args.no_verify_checksums:
-            flags["verify_checksums"] = False
-        if args.arch:
-            flags["arch"] = args.arch
-        if args.options:
-            flags["benchmark_options"] = json.loads(args.options)
-        if args.epochs_scale:
-            flags["epochs_scale"] = args.epochs_scale
-        if args.goal is not None:
-            flags["goal"] = {"value": args.goal}
-        config = resolve_config(args.config, args.tasks, flags)
-        execute(config, restart=args.restart, console=ConsoleReport(quiet=True))
-        folders.append(f"{config.checkpoint_dir}/{config.name}")
+    for seed in args.seeds:
+        for strategy in args.strategies:
+            config = resolve_config(args.config, args.tasks, run_flags(args, strategy, seed))
+            execute(config, restart=args.restart, console=ConsoleReport(quiet=True))
+            folders.append(f"{config.checkpoint_dir}/{config.name}")
     print(comparison_markdown(*comparison_rows(folders)))
 
 

@@ -25,7 +25,7 @@ def test_an_unfinished_run_is_marked_and_every_run_compared_after_the_task_all_h
             raise Stopped
 
     with pytest.raises(Stopped):
-        execute(quick_config(name="half", benchmark_options=TWO_TASKS, seed=1), console=quiet,
+        execute(quick_config(name="half", benchmark_options=TWO_TASKS, finetune={"epochs": 2}), console=quiet,
                 plugins=[Watch(started=stop_when_the_second_task_starts)])
     runs = tmp_path / "checkpoints"
     done, half = (json.loads((runs / name / "results.json").read_text()) for name in ("done", "half"))

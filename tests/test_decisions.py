@@ -257,11 +257,13 @@ def test_retrain_that_does_not_beat_the_chosen_step_is_discarded(root, goal_file
     assert second["val_accuracy"] == decisions(results, 2, "choose")[0]["selection_accuracy"]
 
 
-def test_retrain_that_beats_the_chosen_step_is_kept(root, goal_file):
-    goals = with_goals(root, json.loads(goal_file.read_text()), {2: 1.0})
-    results = execute(scenario(root, "kept-retrain", max_width=1.0, goal={"file": goals},
-                               prune={"targets": [0.5, 0.9]}, retrain={"epochs": 4, "lr": 0.05, "mask_lr": 0.01,
-                                                                       "patience": 4}), console=QUIET)
+def test_retrain_that_beats_the_chosen_step_is_kept(root):
+    """One epoch of training leaves task 2 far from fitted (val 0.33-0.55 over seeds and thread
+    counts), so eight epochs of RETRAIN beat it by 0.1 or more wherever the test runs; the goal is a
+    fixed unreachable value because a goal file refuses a schedule it was not measured with."""
+    results = execute(scenario(root, "kept-retrain", max_width=1.0, goal={"value": 1.0},
+                               finetune={"epochs": 1, "lr_steps": {}}, prune={"targets": [0.5]},
+                               retrain={"epochs": 8, "lr": 0.05, "mask_lr": 0.01, "patience": 8}), console=QUIET)
     second = results["tasks"][1]
     chosen = decisions(results, 2, "choose")[0]["selection_accuracy"]
     assert second["retrain_kept"] and second["val_accuracy"] > chosen

@@ -26,9 +26,10 @@ STORAGE_KINDS = ("shared_weights", "ownership", "picking_masks", "batchnorm", "b
 
 def storage_bytes(network: TaskNetwork) -> dict[str, int]:
     """The bytes a user stores to keep every task, by kind: the shared weights (float32), the
-    ownership mask (1 byte per weight), the packed picking masks (1 bit per earlier weight and
-    task), and per task its BatchNorm (affine and running statistics), biases and head; plain
-    layers are those a strategy shares without masks (finetune's backbone)."""
+    ownership mask (1 byte per weight, where committed tasks compute with it), the packed picking
+    masks (1 bit per earlier weight and task; SupSup's supermasks, 1 bit per weight and task),
+    and per task its BatchNorm (affine and running statistics), biases and head; plain layers are
+    those a strategy shares without masks (finetune's backbone)."""
     sizes = dict.fromkeys(STORAGE_KINDS, 0)
     seen: set[int] = set()
 
@@ -40,7 +41,10 @@ def storage_bytes(network: TaskNetwork) -> dict[str, int]:
 
     for _, layer in network.sharable_layers():
         add("shared_weights", [layer.weight])
-        add("ownership", [layer.ownership])
+        if layer.committed_mask.uses_ownership:
+            add("ownership", [layer.ownership])
+        else:
+            seen.add(id(layer.ownership))  # bookkeeping for learning, not needed to compute a task
         add("picking_masks", layer.picks.buffers())
         add("biases", layer.task_bias.parameters())
     for module in network.modules():

@@ -72,6 +72,6 @@ def test_supsup_trains_no_weight_keeps_one_supermask_per_task_and_forgets_nothin
     storage = results["storage_bytes"]
     packed = sum((layer.weight.numel() + 7) // 8 for _, layer in network.sharable_layers())
     assert storage["picking_masks"] == 3 * packed
-    assert storage["ownership"] == 0
+    assert storage["ownership"] == 0 and storage["attention"] == 0
     assert storage["shared_weights"] == 4 * sum(layer.weight.numel() for _, layer in network.sharable_layers())
 

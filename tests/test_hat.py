@@ -1,5 +1,5 @@
 """HAT: annealed attention over units, gradients gated by earlier tasks' units, the regulariser,
-nothing forgotten bit for bit, exact resume."""
+nothing forgotten bit for bit (its exact resume after a kill: tests/test_resume_kill.py)."""
 
 import math
 

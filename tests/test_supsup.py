@@ -1,7 +1,9 @@
-"""SupSup: fixed random weights, one top-k supermask per task, nothing forgotten, exact resume."""
+"""SupSup: fixed random weights, one top-k supermask per task, nothing forgotten (its exact resume after
+a kill: tests/test_resume_kill.py)."""
 
 import math
 
+import pytest
 import torch
 
 from cpg.nn.bits import unpack_bits
@@ -75,3 +77,10 @@ def test_supsup_trains_no_weight_keeps_one_supermask_per_task_and_forgets_nothin
     assert storage["ownership"] == 0 and storage["attention"] == 0
     assert storage["shared_weights"] == 4 * sum(layer.weight.numel() for _, layer in network.sharable_layers())
 
+
+
+def test_supsup_refuses_initial_weights(quick_config, quiet):
+    from cpg.errors import SettingError
+
+    with pytest.raises(SettingError, match="^init: supsup computes with fixed random weights"):
+        execute(quick_config(strategy="supsup", init="weights.pt"), console=quiet)

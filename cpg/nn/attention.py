@@ -65,13 +65,13 @@ class UnitAttention(nn.Module):
     @torch.no_grad()
     def used_through(self, task: int) -> Tensor:
         """The units any committed task up to `task` uses (HAT's cumulative attention)."""
-        used = torch.zeros(self.units, dtype=torch.bool, device=self.gates_device())
+        used = torch.zeros(self.units, dtype=torch.bool, device=self._device())
         for name in self.gates._buffers:
             if int(name) <= task:
                 used |= self.hard(int(name))
         return used
 
-    def gates_device(self) -> torch.device:
+    def _device(self) -> torch.device:
         tensors = [*self.embeddings.values(), *self.gates.buffers()]
         return tensors[0].device if tensors else torch.device("cpu")
 
@@ -114,7 +114,7 @@ class UnitAttention(nn.Module):
             name = key[len(prefix):] if key.startswith(prefix) else ""
             kind, _, task = name.partition(".")
             if kind == "embeddings" and task not in self.embeddings:
-                self.embeddings[task] = nn.Parameter(torch.empty_like(value, device=self.gates_device()))
+                self.embeddings[task] = nn.Parameter(torch.empty_like(value, device=self._device()))
             elif kind == "gates" and task not in self.gates._buffers:
-                self.gates.register_buffer(task, torch.empty_like(value, device=self.gates_device()))
+                self.gates.register_buffer(task, torch.empty_like(value, device=self._device()))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)

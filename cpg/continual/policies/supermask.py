@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from cpg.config import RunConfig
 from cpg.continual.policies.network import SharedNetwork
 from cpg.continual.session import TaskSession
 from cpg.errors import SettingError
@@ -18,6 +19,10 @@ from cpg.nn.supermask import STORED_SUPERMASK, StoredSupermask, SupermaskLearnin
 @dataclass(frozen=True)
 class Supermasks(SharedNetwork):
     """Every task learns a top-k supermask of `supsup.density` over the same fixed weights."""
+
+    def check(self, strategy: str, config: RunConfig) -> None:
+        if config.init is not None:
+            raise SettingError("init", f"{strategy} computes with fixed random weights; it takes no initial weights")
 
     def build(self, factory: Factory) -> TaskNetwork:
         network = TaskNetwork.build(factory)

@@ -1,6 +1,7 @@
 """`cpg eval --infer-task`: each test image's task inferred by the lowest entropy of the tasks'
 outputs, and the accuracy without the task id beside the accuracy with it."""
 
+import dataclasses
 import json
 import math
 
@@ -11,6 +12,7 @@ from cpg.cli import main
 from cpg.data import from_tensors
 from cpg.data.in_memory import InMemoryImages
 from cpg.data.preprocessing import task_preprocessing
+from cpg.errors import UserError
 from cpg.workflows import execute, open_run
 from cpg.workflows.evaluate import infer_run_tasks
 from cpg.workflows.task_inference import normalised_entropy, pooled, renormalised
@@ -77,6 +79,9 @@ def test_an_image_enters_every_task_normalised_as_that_task_normalises():
     moved = renormalised(inputs, task_preprocessing(first), task_preprocessing(second))
     assert torch.allclose(moved, expected, atol=1e-5)
     assert renormalised(inputs, task_preprocessing(first), task_preprocessing(first)) is inputs
+    unknown = dataclasses.replace(task_preprocessing(second), mean=None, std=None)
+    with pytest.raises(UserError, match="cannot infer the task"):
+        renormalised(inputs, task_preprocessing(first), unknown)
 
 
 def test_entropy_is_divided_by_the_log_of_the_classes():

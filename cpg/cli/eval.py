@@ -5,6 +5,9 @@ import argparse
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
+
+from rich.console import Group
 
 from cpg.report import ConsoleReport
 from cpg.report.tables import compact_table, titled
@@ -30,7 +33,7 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _document(evaluation: Evaluation) -> object:
+def _document(evaluation: Evaluation) -> list[dict[str, Any]] | dict[str, Any]:
     """The rows (a list) or, with the task inferred, the rows and what inference gave."""
     if evaluation.inferred is None:
         return evaluation.rows
@@ -38,7 +41,7 @@ def _document(evaluation: Evaluation) -> object:
         "rule": RULE, "tasks": [asdict(row) for row in evaluation.inferred], "all": pooled(evaluation.inferred)}}
 
 
-def _inference_table(evaluation: Evaluation) -> object:
+def _inference_table(evaluation: Evaluation) -> Group:
     inferred = evaluation.inferred or []
     table = compact_table(("task", "task inferred %", "without id %", "with id %", "images"))
     for row in [*inferred, None]:

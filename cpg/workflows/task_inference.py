@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from cpg.data.preprocessing import Preprocessing
+from cpg.errors import UserError
 from cpg.nn import TaskNetwork
 
 RULE = "lowest entropy of the task's output ÷ log(its classes), over every committed task"
@@ -46,7 +47,8 @@ def renormalised(inputs: Tensor, source: Preprocessing, target: Preprocessing) -
     if (source.mean, source.std) == (target.mean, target.std):
         return inputs
     if None in (source.mean, source.std, target.mean, target.std):
-        raise ValueError("cannot move images between tasks whose normalisation is unknown")
+        raise UserError("cannot infer the task: some tasks' images are normalised by statistics cpg cannot read "
+                        "(a transform without Normalize), so an image cannot be given to another task as it expects")
 
     def channels(values: tuple[float, ...] | None) -> Tensor:
         return torch.tensor(values, dtype=inputs.dtype).view(1, -1, 1, 1)

@@ -1,7 +1,10 @@
 """A `TaskNetwork` whose tasks gate units with HAT's attention (cpg/nn/attention.py).
 
 A layer's weight W[i, j] connects unit j of the space the layer reads to unit i of the space it
-writes; task t computes with W ⊙ a_t[i]·a_t[j] (gates of 1 on the network's input). A weight
+writes; task t computes with W ⊙ a_t[i]·a_t[j] (gates of 1 on the network's input). Gating the
+read units is HAT's gating of activations, moved past the BatchNorm and ReLU that cpg's
+architectures put between two layers (ReLU and pooling commute with a gate ≥ 0); gating the
+written units too makes an unused unit's output independent of every shared weight. A weight
 is frozen once both of its units are used by committed tasks (min(a_<t[i], a_<t[j]) = 1 with
 binary gates): it then belongs, in the layer's ownership, to the task whose commit froze it,
 and the gradient of every owned weight is zero (`GradientGate`), as is its weight decay. Free

@@ -130,6 +130,8 @@ LOOPS = {
     "independent training": ({"strategy": "independent"}, at(2, "finetune", 2)),
     "the doctor stage": ({"doctor": {"enabled": True, "epochs": 3, "images_per_class": 5, "alpha": 1.0}},
                          at(2, "doctor", 1)),
+    "HAT's annealed attention": ({"strategy": "hat"}, at(2, "finetune", 2)),
+    "SupSup's supermask": ({"strategy": "supsup"}, at(2, "finetune", 2)),
 }
 
 

@@ -5,6 +5,7 @@ README's "The protocol"); pipeline YAML files and command-line flags override th
 from dataclasses import dataclass, field
 
 from cpg.config.doctor import DoctorConfig
+from cpg.config.masks import HatConfig, SupsupConfig
 
 
 @dataclass
@@ -86,6 +87,8 @@ class RunConfig:
     prune: PruneConfig = field(default_factory=PruneConfig)
     retrain: RetrainConfig = field(default_factory=RetrainConfig)
     doctor: DoctorConfig = field(default_factory=DoctorConfig)  # an optional stage after FINETUNE
+    hat: HatConfig = field(default_factory=HatConfig)  # the hat strategy's attention
+    supsup: SupsupConfig = field(default_factory=SupsupConfig)  # the supsup strategy's supermasks
     name: str | None = None
     checkpoint_dir: str = "checkpoints"
     log_dir: str = "logs"

@@ -1,6 +1,7 @@
 """Range checks on a `RunConfig`, each failing with the key it concerns."""
 
 from cpg.config.doctor import check_doctor
+from cpg.config.masks import check_masks
 from cpg.config.schema import RunConfig
 from cpg.errors import UserError
 
@@ -51,3 +52,4 @@ def validate(config: RunConfig) -> None:
     _require(config.prune.ramp_epochs >= 1, "prune.ramp_epochs", "must be at least 1")
     _require(config.retrain.patience >= 1, "retrain.patience", "must be at least 1")
     check_doctor(config.doctor)
+    check_masks(config.hat, config.supsup)

@@ -42,6 +42,7 @@ class Strategy:
 
     def check(self, name: str, config: RunConfig) -> None:
         """Refuse settings the strategy (registered as `name`) cannot honour."""
+        self.network.check(name, config)
         self.growth.check(name, config)
 
     def after_training(self, session: TaskSession) -> str:

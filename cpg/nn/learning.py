@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from cpg.nn.bits import pack_bits
 from cpg.nn.masked_weight import BufferClaim, MaskedWeight, MaskedWeightArgs
+from cpg.nn.masking import TaskLearning
 
 PICK_INIT = 0.01
 PICK_THRESHOLD = 0.005
@@ -20,8 +21,8 @@ class Reuse(str, Enum):
     ALL = "all"  # every earlier weight (PackNet, PAE)
 
 
-class LearningMasks:
-    """The learning task's view of one layer.
+class LearningMasks(TaskLearning):
+    """The learning task's view of one layer of a network whose tasks own weights.
 
     `logits` is the real-valued picking mask, extended to every weight so that a single
     comparison gives the weights the task uses: owned weights are pinned above the threshold,
@@ -84,6 +85,16 @@ class LearningMasks:
     def picking(self) -> bool:
         return self.reuse is Reuse.PICK and bool(self.earlier.any())
 
+    @property
+    def trained_mask(self) -> nn.Parameter | None:  # type: ignore[override]
+        return self.logits if self.reuse is Reuse.PICK else None
+
+    def reread(self, ownership: Tensor) -> None:
+        self.refresh(ownership, self.trained_mask)
+
+    def stamp(self) -> tuple:
+        return (id(self), self.generation, self.logits._version)
+
     def weight(self, weight: Tensor) -> Tensor:
         """The effective weight with autograd (training)."""
         self.generation += 1
@@ -118,4 +129,8 @@ class LearningMasks:
 
     def packed_pick(self) -> Tensor:
         return pack_bits(self.picked())
+
+    def committed(self) -> Tensor | None:
+        """The picking mask as bits, when the task picks from earlier weights here."""
+        return self.packed_pick() if self.reuse is Reuse.PICK and self.earlier.any() else None
 

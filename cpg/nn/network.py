@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from cpg.nn.convert import convert
 from cpg.nn.learning import Reuse
+from cpg.nn.masking import TaskLearning
 from cpg.nn.sharable import SharableMixin
 from cpg.nn.task_head import TaskHead
 from cpg.nn.task_norm import TaskBatchNorm
@@ -138,6 +139,14 @@ class TaskNetwork(nn.Module):
         for name, layer in self.sharable_layers():
             trains = None if trained is None else name in trained
             layer.begin_learning(task, reuse, logits=layer.pick, trains_weight=trains)
+        self.learning_task = task
+
+    def learn(self, task: int, learning: Callable[[str, SharableMixin], TaskLearning]) -> None:
+        """Set up every layer for `task` with the `TaskLearning` that `learning(name, layer)`
+        makes: for networks that form their masks otherwise than by ownership and picking."""
+        self._require_newest(task)
+        for name, layer in self.sharable_layers():
+            layer.learn(learning(name, layer))
         self.learning_task = task
 
     def commit(self, task: int) -> None:

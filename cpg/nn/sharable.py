@@ -2,10 +2,12 @@
 
 `SharableConv2d` and `SharableLinear` are drop-in replacements for `nn.Conv2d` and `nn.Linear`.
 Besides the shared weight they hold an ownership mask (uint8: 0 free, k owned by task k), a bias
-per task, the packed picking mask of every committed task, and the shape of the weight each task
-was learned at. The effective weight of task t is W ⊙ ([own = t] + [1 ≤ own < t] ⊙ pick_t),
-sliced to task t's shape, so a task keeps computing exactly what it computed when it was learned,
-whatever happened to the network since.
+per task, the packed mask of every committed task, and the shape of the weight each task was
+learned at. The effective weight of task t is W ⊙ keep_t, sliced to task t's shape; by default
+(`OwnedOrPicked`) keep_t = [own = t] + [1 ≤ own < t] ⊙ pick_t, and a network that forms its masks
+otherwise (cpg/nn/masking.py) sets each layer's `committed_mask` rule and learns with its own
+`TaskLearning`. A task keeps computing exactly what it computed when it was learned, whatever
+happened to the network since.
 """
 
 from typing import Any
@@ -14,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from cpg.nn.bits import unpack_bits
 from cpg.nn.cache import EffectiveWeightCache
 from cpg.nn.learning import LearningMasks, Reuse
+from cpg.nn.masking import OWNED_OR_PICKED, CommittedMask, TaskLearning, earlier_weights
 
 
 def _leading(tensor: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -45,7 +47,8 @@ class SharableMixin:
         module.register_parameter("pick", None)
         self.task_shapes: dict[int, tuple[int, ...]] = {}
         self.active_task = None
-        self.learning: LearningMasks | None = None
+        self.learning: TaskLearning | None = None
+        self.committed_mask: CommittedMask = OWNED_OR_PICKED  # how a committed task's mask is formed
         self.cache = EffectiveWeightCache()
 
     # tasks -------------------------------------------------------------------------------
@@ -74,20 +77,25 @@ class SharableMixin:
 
     def begin_learning(self, task: int, reuse: Reuse, logits: Tensor | None = None,
                        trains_weight: bool | None = None) -> None:
-        """Set up the masks of the task being learned; its owned weights must be assigned."""
-        self.learning = LearningMasks(task, self.weight, self.ownership, reuse, logits, trains_weight)
-        if self.learning.reuse is Reuse.PICK:
-            self.pick = self.learning.logits
+        """Set up the ownership and picking masks of the task being learned; its owned weights
+        must be assigned."""
+        self.learn(LearningMasks(task, self.weight, self.ownership, reuse, logits, trains_weight))
+
+    def learn(self, learning: TaskLearning) -> None:
+        """Learn a task through `learning`; the mask it trains, if any, is the layer's `pick`."""
+        self.learning = learning
+        self.pick = learning.trained_mask
 
     def end_learning(self) -> None:
         self.learning = None
         self.pick = None
 
     def commit_learning(self) -> None:
-        """Freeze the learning task: store its picking mask as bits and drop the masks."""
+        """Freeze the learning task: keep its packed mask, if it has one, and drop the masks."""
         assert self.learning is not None
-        if self.learning.reuse is Reuse.PICK and self.learning.earlier.any():  # nothing to pick: no mask to keep
-            self.picks.register_buffer(str(self.learning.task), self.learning.packed_pick())
+        packed = self.learning.committed()
+        if packed is not None:
+            self.picks.register_buffer(str(self.learning.task), packed)
         self.end_learning()
         self.cache.clear()
 
@@ -95,7 +103,7 @@ class SharableMixin:
     def refresh_learning(self) -> None:
         """Re-read the ownership mask after it changed (pruning)."""
         assert self.learning is not None
-        self.learning.refresh(self.ownership, self.learning.logits if self.learning.reuse is Reuse.PICK else None)
+        self.learning.reread(self.ownership)
         self.cache.clear()
 
     # effective weights -------------------------------------------------------------------
@@ -107,18 +115,12 @@ class SharableMixin:
 
     @torch.no_grad()
     def reused_mask(self, task: int) -> Tensor:
-        """Earlier tasks' weights that `task` uses, at `task`'s shape: those its picking mask
-        selects, or all of them when it has none (PackNet, PAE)."""
+        """Earlier tasks' weights that `task` uses, at `task`'s shape: for CPG those its picking
+        mask selects, or all of them when it has none (PackNet, PAE)."""
         learning = self.learning
         if learning is not None and learning.task == task:
             return learning.picked()
-        shape = self.task_shapes[task]
-        ownership = _leading(self.ownership, shape)
-        earlier = (ownership >= 1) & (ownership < task)
-        packed = self.picks._buffers.get(str(task))
-        if packed is not None:
-            earlier &= unpack_bits(packed, shape)
-        return earlier
+        return self._committed_keep(task) & earlier_weights(_leading(self.ownership, self.task_shapes[task]), task)
 
     @torch.no_grad()
     def task_weight(self, task: int) -> Tensor:
@@ -126,10 +128,12 @@ class SharableMixin:
         learning = self.learning
         if learning is not None and learning.task == task:
             return learning.frozen_weight(self.weight)
-        shape = self.task_shapes[task]
-        keep = (_leading(self.ownership, shape) == task) | self.reused_mask(task)
-        weight = _leading(self.weight, shape)
-        return (weight * keep.to(weight.dtype)).contiguous()
+        weight = _leading(self.weight, self.task_shapes[task])
+        return (weight * self._committed_keep(task).to(weight.dtype)).contiguous()
+
+    def _committed_keep(self, task: int) -> Tensor:
+        ownership = _leading(self.ownership, self.task_shapes[task])
+        return self.committed_mask.keep(task, ownership, self.picks._buffers.get(str(task)))
 
     def effective_weight(self) -> Tensor:
         task = self._active()
@@ -138,9 +142,10 @@ class SharableMixin:
             return learning.weight(self.weight)
         # Fused optimizers update in place without bumping `_version`: a committed task's inputs
         # never change by design, and the learning task's are re-read after every training step.
-        stamp = self._inputs_stamp(task)
         if learning is not None and learning.task == task:
-            stamp += (id(learning), learning.generation, learning.logits._version)
+            stamp = self._inputs_stamp(task) + learning.stamp()
+        else:
+            stamp = self._inputs_stamp(task) + self.committed_mask.stamp(task)
         return self.cache.get(task, stamp, lambda: self.task_weight(task))
 
     def _inputs_stamp(self, task: int) -> tuple:

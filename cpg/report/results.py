@@ -8,6 +8,7 @@ from torch import Tensor
 
 from cpg.config import RunConfig
 from cpg.nn import TaskNetwork, free_share
+from cpg.nn.attention import UnitAttention
 from cpg.nn.task_head import TaskHead
 from cpg.nn.task_norm import TaskBatchNorm
 from cpg.report.continual import (average_accuracy, average_forgetting, backward_transfer, final_accuracies,
@@ -21,14 +22,17 @@ def dense_parameter_count(network: TaskNetwork, width: float) -> int:
     return sum(p.numel() for p in network.factory(width).parameters())
 
 
-STORAGE_KINDS = ("shared_weights", "ownership", "picking_masks", "batchnorm", "biases", "heads", "plain_layers")
+STORAGE_KINDS = ("shared_weights", "ownership", "picking_masks", "attention", "batchnorm", "biases", "heads",
+                 "plain_layers")
 
 
 def storage_bytes(network: TaskNetwork) -> dict[str, int]:
     """The bytes a user stores to keep every task, by kind: the shared weights (float32), the
-    ownership mask (1 byte per weight), the packed picking masks (1 bit per earlier weight and
-    task), and per task its BatchNorm (affine and running statistics), biases and head; plain
-    layers are those a strategy shares without masks (finetune's backbone)."""
+    ownership mask (1 byte per weight, where committed tasks compute with it), the packed picking
+    masks (1 bit per earlier weight and task; SupSup's supermasks, 1 bit per weight and task),
+    HAT's attention (1 bit per unit and committed task, float32 embeddings of a task learning),
+    and per task its BatchNorm (affine and running statistics), biases and head; plain layers are
+    those a strategy shares without masks (finetune's backbone)."""
     sizes = dict.fromkeys(STORAGE_KINDS, 0)
     seen: set[int] = set()
 
@@ -40,7 +44,10 @@ def storage_bytes(network: TaskNetwork) -> dict[str, int]:
 
     for _, layer in network.sharable_layers():
         add("shared_weights", [layer.weight])
-        add("ownership", [layer.ownership])
+        if layer.committed_mask.uses_ownership:
+            add("ownership", [layer.ownership])
+        else:
+            seen.add(id(layer.ownership))  # bookkeeping for learning, not needed to compute a task
         add("picking_masks", layer.picks.buffers())
         add("biases", layer.task_bias.parameters())
     for module in network.modules():
@@ -48,6 +55,8 @@ def storage_bytes(network: TaskNetwork) -> dict[str, int]:
             add("batchnorm", chain(module.parameters(), module.buffers()))
         elif isinstance(module, TaskHead):
             add("heads", module.parameters())
+        elif isinstance(module, UnitAttention):
+            add("attention", chain(module.parameters(), module.buffers()))
     add("plain_layers", chain(network.parameters(), network.buffers()))
     return {**sizes, "total": sum(sizes.values())}
 

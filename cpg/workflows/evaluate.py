@@ -16,11 +16,13 @@ import torch
 from cpg.config import RunConfig
 from cpg.data import Benchmark
 from cpg.data.batches import TaskData
+from cpg.data.preprocessing import task_preprocessing
 from cpg.device import AUTO, resolve_device
 from cpg.engine import EpochStats, evaluate
 from cpg.errors import UserError
 from cpg.workflows.run_settings import load_benchmark
 from cpg.workflows.saved_run import Run, open_run
+from cpg.workflows.task_inference import InferredTask, infer_tasks
 
 SPLITS = ("test", "val")
 
@@ -32,11 +34,19 @@ class EvalSettings:
     split: str = "test"
     device: str = AUTO
     data_root: str | None = None  # None: where the run read its data
+    infer_task: bool = False  # also infer each image's task without its id (cpg/workflows/task_inference.py)
 
 
-def evaluate_run(settings: EvalSettings) -> tuple[Run, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Evaluation:
+    run: Run
+    rows: list[dict[str, Any]]  # per task: accuracy, loss and images, beside the accuracy recorded at commit
+    inferred: list[InferredTask] | None  # per task, with `infer_task`: how its images fare without their id
+
+
+def evaluate_run(settings: EvalSettings) -> Evaluation:
     """The run, and per task its accuracy, loss and images on the split beside the accuracy
-    recorded when it was committed."""
+    recorded when it was committed (and, with `infer_task`, without the task id)."""
     run = open_run(settings.run, resolve_device(settings.device))
     tasks = settings.tasks or run.network.committed_tasks
     for task in tasks:
@@ -47,7 +57,16 @@ def evaluate_run(settings: EvalSettings) -> tuple[Run, list[dict[str, Any]]]:
     rows = [{"task": task, "name": benchmark.tasks[task - 1].name, "split": settings.split, "accuracy": stats.accuracy,
              "loss": stats.loss, "samples": stats.samples, "accuracy_at_commit": recorded.get(task)}
             for task, stats in evaluate_tasks(run, benchmark, tasks, settings.split)]
-    return run, rows
+    inferred = infer_run_tasks(run, benchmark, tasks, settings.split) if settings.infer_task else None
+    return Evaluation(run, rows, inferred)
+
+
+def infer_run_tasks(run: Run, benchmark: Benchmark, tasks: Sequence[int], split: str = "test") -> list[InferredTask]:
+    """`infer_tasks` on the images of `tasks` in `split`, among every committed task of the run."""
+    candidates = run.network.committed_tasks
+    check_data(run, benchmark, sorted({*tasks, *candidates}))
+    preprocessing = {task: task_preprocessing(benchmark.tasks[task - 1]) for task in {*tasks, *candidates}}
+    return infer_tasks(run.network, tasks, lambda task: task_batches(run, benchmark, task, split), preprocessing)
 
 
 def run_data(run: Run, data_root: str | None) -> RunConfig:

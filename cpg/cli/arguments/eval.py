@@ -14,5 +14,8 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto",
                         help="auto (default: CUDA when available, else cpu), cpu, cuda, cuda:1 …")
     parser.add_argument("--data-root", help="folder holding the datasets (default: the run's)")
+    parser.add_argument("--infer-task", action="store_true",
+                        help="also infer each image's task without its id (the task whose output has the lowest "
+                             "entropy) and report task-inference accuracy and accuracy without the id")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler="cpg.cli.eval:run_eval")

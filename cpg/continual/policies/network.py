@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from cpg import optim
+from cpg.config import RunConfig
 from cpg.continual.session import TaskSession
 from cpg.models import build_model
 from cpg.nn import Reuse, TaskNetwork
@@ -20,6 +21,9 @@ from cpg.seeding import derive_seed
 class NetworkPolicy:
     """How a strategy's tasks share a network. The task methods are those of a shared network
     (`SharedNetwork`); a policy without one never has them called."""
+
+    def check(self, strategy: str, config: RunConfig) -> None:
+        """Refuse settings the policy cannot honour."""
 
     def build(self, factory: Factory) -> TaskNetwork | None:
         raise NotImplementedError

@@ -5,6 +5,7 @@ README's "The protocol"); pipeline YAML files and command-line flags override th
 from dataclasses import dataclass, field
 
 from cpg.config.doctor import DoctorConfig
+from cpg.config.methods import EWCConfig, LwFConfig, ReplayConfig, SIConfig
 
 
 @dataclass
@@ -86,6 +87,10 @@ class RunConfig:
     prune: PruneConfig = field(default_factory=PruneConfig)
     retrain: RetrainConfig = field(default_factory=RetrainConfig)
     doctor: DoctorConfig = field(default_factory=DoctorConfig)  # an optional stage after FINETUNE
+    ewc: EWCConfig = field(default_factory=EWCConfig)  # the settings of the plugins of the strategies of those names
+    si: SIConfig = field(default_factory=SIConfig)
+    lwf: LwFConfig = field(default_factory=LwFConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
     name: str | None = None
     checkpoint_dir: str = "checkpoints"
     log_dir: str = "logs"

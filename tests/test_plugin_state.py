@@ -60,6 +60,12 @@ def test_a_plugins_state_survives_a_kill_in_the_middle_of_a_task(quick_config, q
                                                     if kind != "total")
 
 
+def test_each_run_works_on_fresh_copies_of_its_strategys_plugins(quick_config, quiet):
+    registered = STRATEGIES.get("si").plugins[0]
+    execute(quick_config(name="si", strategy="si"), console=quiet)
+    assert registered.importance == {} and registered.omega == {}
+
+
 def test_two_plugins_of_one_class_cannot_both_keep_a_state():
     with pytest.raises(ValueError, match="two StepCounter plugins"):
         plugin_states([StepCounter(), StepCounter()])

@@ -16,6 +16,8 @@ with warnings.catch_warnings():
     pytest.importorskip("avalanche")
     from avalanche.models.packnet import WeightAndBiasPackNetModule
 
+    from avalanche.training.plugins import EWCPlugin, LwFPlugin, ReplayPlugin, SynapticIntelligencePlugin
+
     from benchmarks.peers.avalanche_training import build_strategy, task_experiences
 
 from benchmarks.peers.protocol import peer_config
@@ -64,3 +66,35 @@ def test_the_script_writes_results_cpg_compare_reads(tmp_path):
     assert "| avalanche-packnet | avalanche-packnet | 2/? |" in done.stdout
     results = json.loads((tmp_path / "synthetic" / "avalanche-finetune" / "results.json").read_text())
     assert len(results["accuracy_matrix"]) == 2 and results["peer"]["mirrors"] == "finetune"
+
+
+@pytest.mark.parametrize("strategy,plugin,settings", [
+    ("ewc", EWCPlugin, {"ewc_lambda": 100.0 * 0.5 * 16 / 2, "mode": "online", "decay_factor": 0.5}),
+    ("si", SynapticIntelligencePlugin, {"si_lambda": [0.6], "eps": 0.01}),
+    ("replay", ReplayPlugin, {"mem_size": 12, "batch_size_mem": 16}),
+])
+def test_each_method_joins_naive_finetuning_as_avalanches_plugin_with_cpgs_settings(strategy, plugin, settings):
+    config = peer_config("synthetic", strategy, None, {
+        "arch": "small_cnn", "benchmark_options": TINY, "batch_size": 16, "finetune": {"epochs": 1},
+        "ewc": {"strength": 100.0, "decay": 0.5}, "si": {"strength": 0.3, "damping": 0.01}, "replay": {"memory": 12}})
+    benchmark = build_benchmark("synthetic", options=TINY)
+    avalanche = build_strategy(config, benchmark, torch.device("cpu"))
+    joined = [candidate for candidate in avalanche.plugins if isinstance(candidate, plugin)]
+    assert len(joined) == 1
+    assert {key: getattr(joined[0], key) for key in settings} == settings
+    for experience in task_experiences(benchmark):
+        avalanche.train(experience)
+    if strategy == "replay":
+        assert len(joined[0].storage_policy.buffer) == 12
+
+
+def test_lwf_distils_every_earlier_head_with_cpgs_weight_and_temperature():
+    config = peer_config("synthetic", "lwf", None, {"arch": "small_cnn", "benchmark_options": TINY,
+                                                    "finetune": {"epochs": 1}, "lwf": {"weight": 0.5}})
+    benchmark = build_benchmark("synthetic", options=TINY)
+    avalanche = build_strategy(config, benchmark, torch.device("cpu"))
+    lwf = next(plugin for plugin in avalanche.plugins if isinstance(plugin, LwFPlugin)).lwf
+    assert (lwf.alpha, lwf.temperature) == (0.5, 2.0)
+    for experience in task_experiences(benchmark):
+        avalanche.train(experience)
+    assert dict(lwf.prev_classes_by_task) == {0: {0, 1}, 1: {0, 1}}

@@ -11,11 +11,11 @@ from torch import Tensor, nn
 from torch.utils.data import TensorDataset
 
 from benchmarks.peers import avalanche_split_cifar10 as script
-from benchmarks.peers.protocol import (learning_rate, peer_config, post_prune_epochs, prune_proportion, results_document,
-                                       split_labels, task_accuracy,
-                                       train_epochs)
+from benchmarks.peers.protocol import (cpg_run, learning_rate, peer_config, post_prune_epochs, prune_proportion,
+                                       results_document, settings_summary, split_labels, task_accuracy, train_epochs)
 from cpg.cli import main
 from cpg.cli.pipelines import resolve_config
+from cpg.data import build_benchmark
 from cpg.data.in_memory import InMemoryImages
 from cpg.workflows import execute
 
@@ -86,3 +86,22 @@ def test_without_avalanche_the_script_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["avalanche_split_cifar10.py"])
     with pytest.raises(SystemExit, match=r"pip install -e '\.\[peers\]'"):
         script.main()
+
+
+def test_a_method_mirrors_finetunes_epochs_with_the_settings_of_its_own_group():
+    ewc = peer_config("digits-5", "ewc", None, {"ewc": {"decay": 0.9}})
+    assert (ewc.max_width, train_epochs(ewc)) == (1.0, resolve_config(None, "digits-5", {"tasks": "digits-5"}).finetune.epochs)
+    assert settings_summary(ewc)["ewc"] == {"strength": 100.0, "decay": 0.9}
+    assert "replay" not in settings_summary(ewc) and "ewc" not in settings_summary(peer_config("digits-5", "finetune", None, {}))
+
+
+def test_cpg_runs_the_mirrored_strategy_with_the_peers_settings_on_its_tasks(tmp_path):
+    options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 20, "test_per_class": 5, "image_size": 8,
+               "channels": 1, "difficulty": 0.3}
+    config = peer_config("synthetic", "replay", None, {"arch": "small_cnn", "benchmark_options": options,
+                                                       "finetune": {"epochs": 2}, "replay": {"memory": 10}})
+    folder = cpg_run(config, build_benchmark("synthetic", options=options), tmp_path)
+    results = json.loads((folder / "results.json").read_text())
+    assert folder == tmp_path / "cpg-replay" and results["strategy"] == "replay"
+    assert results["storage_bytes"]["replay_buffer"] == 10 * (8 * 8 * 4 + 8)
+    assert [len(row) for row in results["accuracy_matrix"]] == [1, 2]

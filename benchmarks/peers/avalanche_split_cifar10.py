@@ -1,17 +1,21 @@
-"""An outside reference: Avalanche's PackNet and naive fine-tuning on the tasks, network and
-epochs cpg's PackNet and finetune strategies run, printed and written as `cpg compare` reads them.
+"""An outside reference: Avalanche's PackNet, naive fine-tuning, online EWC, SI, LwF and replay
+on the tasks, network and epochs cpg's packnet, finetune, ewc, si, lwf and replay strategies run,
+printed and written as `cpg compare` reads them (with `--cpg`, beside cpg's own runs).
 
     pip install -e '.[peers]'
     OMP_NUM_THREADS=1 python benchmarks/peers/avalanche_split_cifar10.py --no-verify-checksums
     cpg compare checkpoints/compare-split-cifar10-packnet checkpoints/peers/split-cifar10/avalanche-packnet/results.json
+    OMP_NUM_THREADS=1 python benchmarks/peers/avalanche_split_cifar10.py --tasks digits-5 --strategies ewc si lwf replay --cpg
 
 Same data: the tasks are cpg's own (`cpg.data.build_benchmark`: images, validation hold-out,
 per-task normalisation, random crop + flip), each task an experience with its task label.
 Same network: cpg's `--arch` (ResNet-20) with a head per task. Same settings: those
-`benchmarks/compare_strategies.py` gives cpg's packnet and finetune (the tasks' pipeline, or the
+`benchmarks/compare_strategies.py` gives cpg's strategies (the tasks' pipeline, or the
 protocol `--config` names, with each strategy's defining settings on top), each overridable
 here; `--epochs-scale` scales them as `cpg run` does. The wall time covers training and the test
-evaluations after each task (cpg's also covers its per-epoch validation and its saves).
+evaluations after each task (cpg's also covers its per-epoch validation and its saves). `--cpg`
+also runs cpg's strategy with exactly those settings on the same tasks (OUT/<tasks>/cpg-<strategy>;
+a finished run is read, a stopped one resumed) and puts it in the table.
 
 How the settings map (cpg → Avalanche):
 - finetune.epochs + the epochs after pruning (packnet; `prune.one_shot_epochs`, else half the
@@ -21,7 +25,10 @@ How the settings map (cpg → Avalanche):
 - finetune.lr and lr_steps, prune.lr → the rate of each epoch (plugin `StageSchedule`, which
   also starts each stage's SGD state afresh as cpg's new optimizer per stage does).
 - batch_size, momentum (Nesterov, as cpg), weight_decay (packnet: only on the weights the task
-  trains, plugin `OwnWeightDecay`; finetune: SGD's, on everything trained, as cpg), seed.
+  trains, plugin `OwnWeightDecay`; the others: SGD's, on everything trained, as cpg), seed.
+- ewc, si, lwf, replay: naive fine-tuning with Avalanche's plugin of the method, its settings
+  from cpg's `ewc`, `si`, `lwf`, `replay` groups (the mapping and what still differs:
+  benchmarks/peers/avalanche_methods.py).
 
 Where the runs still differ from cpg's:
 - PackNet: pruned weights keep their values, hidden by a mask, and the next task trains them on
@@ -44,13 +51,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.peers.protocol import peer_config, results_document, settings_summary  # noqa: E402
+from benchmarks.peers.protocol import cpg_run, peer_config, results_document, settings_summary  # noqa: E402
 from cpg.data import build_benchmark  # noqa: E402
 from cpg.device import resolve_device  # noqa: E402
 from cpg.errors import UserError  # noqa: E402
 from cpg.report.compare import comparison_markdown, comparison_rows  # noqa: E402
 
-STRATEGIES = {"packnet": "avalanche-packnet", "finetune": "avalanche-finetune"}
+STRATEGIES = {strategy: f"avalanche-{strategy}" for strategy in ("packnet", "finetune", "ewc", "si", "lwf", "replay")}
 """cpg's strategy → the name of the Avalanche run mirroring it."""
 INSTALL = "avalanche-lib is not installed: pip install -e '.[peers]' (an optional extra; see pyproject.toml)"
 
@@ -76,6 +83,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--arch")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="checkpoints/peers", help="results go to OUT/<tasks>/<run>/results.json")
+    parser.add_argument("--cpg", action="store_true", help="also run cpg's strategy with the same settings, in OUT/<tasks>")
     return parser.parse_args()
 
 
@@ -140,6 +148,8 @@ def run(args: argparse.Namespace) -> None:
                                    indent=2) + "\n")
         print(f"accuracy matrix (row t: after task t): {json.dumps([[round(a, 4) for a in row] for row in matrix])}")
         files.append(path)
+        if args.cpg:
+            files.append(cpg_run(config, benchmark, Path(args.out) / args.tasks))
     print()
     print(comparison_markdown(*comparison_rows(files)))
     print()

@@ -1,5 +1,6 @@
 """A cpg benchmark learned by an Avalanche strategy: the tasks as a task-incremental Avalanche
-scenario, the strategies (`Naive` with a head per task; Avalanche's `PackNetPlugin` on a
+scenario, the strategies (`Naive` with a head per task, alone or with Avalanche's EWC, SI, LwF
+or replay plugin: benchmarks/peers/avalanche_methods.py; Avalanche's `PackNetPlugin` on a
 `SupervisedTemplate`), the plugins that give them cpg's epoch schedule, and the accuracy matrix
 after each task.
 
@@ -20,9 +21,9 @@ from collections.abc import Callable
 
 import torch
 from avalanche.benchmarks.scenarios import benchmark_from_datasets
-from avalanche.benchmarks.scenarios.task_aware import task_incremental_benchmark
-from avalanche.benchmarks.utils import DataAttribute
-from avalanche.benchmarks.utils.classification_dataset import ClassificationDataset
+from avalanche.benchmarks.scenarios.task_aware import with_task_labels
+from avalanche.benchmarks.utils import ConstantSequence, DataAttribute, TaskLabels
+from avalanche.benchmarks.utils.classification_dataset import TaskAwareSupervisedClassificationDataset
 from avalanche.core import SupervisedPlugin
 from avalanche.models.packnet import PackNetPlugin, WeightAndBiasPackNetModule
 from avalanche.training import Naive
@@ -30,6 +31,7 @@ from avalanche.training.plugins import EvaluationPlugin
 from avalanche.training.templates import SupervisedTemplate
 from torch import nn
 
+from benchmarks.peers.avalanche_methods import method_plugins
 from benchmarks.peers.avalanche_models import multihead_network, packnet_network
 from benchmarks.peers.protocol import (PRUNING, accuracy_row, learning_rate, post_prune_epochs, prune_proportion,
                                        split_labels,
@@ -43,9 +45,10 @@ Report = Callable[[str], None]
 def task_experiences(benchmark: Benchmark) -> list:
     """One Avalanche experience per task of `benchmark`, task label = its position, over cpg's
     own training split of each task (validation part held out, normalised and augmented by cpg)."""
-    train = [ClassificationDataset([task.train], data_attributes=[DataAttribute(split_labels(task.train), "targets")])
-             for task in benchmark.tasks]
-    experiences = list(task_incremental_benchmark(benchmark_from_datasets(train=train)).train_stream)
+    train = [TaskAwareSupervisedClassificationDataset([task.train], data_attributes=[  # task-aware: LwF reads its task set
+        DataAttribute(split_labels(task.train), "targets"), TaskLabels(ConstantSequence(label, len(task.train)))])
+        for label, task in enumerate(benchmark.tasks)]
+    experiences = list(with_task_labels(benchmark_from_datasets(train=train)).train_stream)
     for experience in experiences:  # a list, as MultiHeadClassifier indexes a tensor with it (not a set)
         experience.classes_in_this_experience = sorted(experience.dataset.targets.uniques)
     return experiences
@@ -82,7 +85,8 @@ class OwnWeightDecay(SupervisedPlugin):
 
 
 def build_strategy(config: RunConfig, benchmark: Benchmark, device: torch.device) -> SupervisedTemplate:
-    """cpg's `config.strategy` ("packnet" or "finetune") as Avalanche runs it, silent (no loggers)."""
+    """cpg's `config.strategy` (packnet, finetune, ewc, si, lwf or replay) as Avalanche runs it,
+    silent (no loggers)."""
     classes = [task.num_classes for task in benchmark.tasks]
     pruning = config.strategy == PRUNING
     build = packnet_network if pruning else multihead_network
@@ -100,7 +104,7 @@ def build_strategy(config: RunConfig, benchmark: Benchmark, device: torch.device
         # nests its `plugins` argument in a list, which Avalanche then silently skips
         packnet = PackNetPlugin(post_prune_epochs(config), prune_proportion(config))
         return SupervisedTemplate(**common, plugins=[packnet, StageSchedule(config), OwnWeightDecay(config.weight_decay)])
-    return Naive(**common, plugins=[StageSchedule(config)])
+    return Naive(**common, plugins=[StageSchedule(config), *method_plugins(config)])
 
 
 def learn_sequence(config: RunConfig, benchmark: Benchmark, device: torch.device,

@@ -2,7 +2,9 @@
 the learning rate of each epoch, the tasks' labels, the test accuracy of one task, and the
 `results.json` document that `cpg compare` reads beside cpg's own runs."""
 
+import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -12,13 +14,17 @@ from torch.utils.data import Dataset
 from benchmarks.compare_strategies import DEFAULT_SETTINGS
 from cpg.cli.pipelines import default_pipeline, resolve_config
 from cpg.config import RunConfig, one_shot_epochs, scale_epochs
-from cpg.data import make_loader
+from cpg.data import Benchmark, make_loader
 from cpg.engine import evaluate
 from cpg.optim import stepped_lr
+from cpg.report import ConsoleReport
 from cpg.report.continual import average_accuracy, average_forgetting, backward_transfer, forgetting
+from cpg.workflows import execute
 
 PRUNING = "packnet"
 """The one mirrored strategy that prunes; the others train `finetune.epochs` per task only."""
+METHODS = ("ewc", "si", "lwf", "replay")
+"""The mirrored strategies that are finetune with a plugin, each with its settings' group."""
 
 
 def peer_config(tasks: str, strategy: str, config_file: str | None, flags: Mapping[str, Any]) -> RunConfig:
@@ -32,6 +38,15 @@ def peer_config(tasks: str, strategy: str, config_file: str | None, flags: Mappi
     for key, value in flags.items():  # a section given on both sides keeps the keys of both
         layer[key] = {**layer[key], **value} if isinstance(value, dict) and isinstance(layer.get(key), dict) else value
     return scale_epochs(resolve_config(config_file, tasks, layer))
+
+
+def cpg_run(config: RunConfig, benchmark: Benchmark, folder: Path) -> Path:
+    """cpg's own run of `config` on `benchmark`, in `folder`/cpg-<strategy> (resumed, or read
+    when finished); its folder."""
+    name = f"cpg-{config.strategy}"
+    execute(dataclasses.replace(config, name=name, checkpoint_dir=str(folder), log_dir=str(folder / "logs")),
+            benchmark=benchmark, console=ConsoleReport(quiet=True))
+    return folder / name
 
 
 def prune_proportion(config: RunConfig) -> float:
@@ -120,5 +135,7 @@ def settings_summary(config: RunConfig) -> dict[str, Any]:
     if config.strategy == PRUNING:
         summary.update(prune_proportion=prune_proportion(config), post_prune_epochs=post_prune_epochs(config),
                        post_prune_lr=config.prune.lr)
+    if config.strategy in METHODS:
+        summary[config.strategy] = dataclasses.asdict(getattr(config, config.strategy))
     return summary
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from cpg.config.doctor import DoctorConfig
 from cpg.config.masks import HatConfig, SupsupConfig
+from cpg.config.methods import EWCConfig, LwFConfig, ReplayConfig, SIConfig
 
 
 @dataclass
@@ -89,6 +90,10 @@ class RunConfig:
     doctor: DoctorConfig = field(default_factory=DoctorConfig)  # an optional stage after FINETUNE
     hat: HatConfig = field(default_factory=HatConfig)  # the hat strategy's attention
     supsup: SupsupConfig = field(default_factory=SupsupConfig)  # the supsup strategy's supermasks
+    ewc: EWCConfig = field(default_factory=EWCConfig)  # the settings of the plugins of the strategies of those names
+    si: SIConfig = field(default_factory=SIConfig)
+    lwf: LwFConfig = field(default_factory=LwFConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
     name: str | None = None
     checkpoint_dir: str = "checkpoints"
     log_dir: str = "logs"

@@ -11,6 +11,12 @@ def _require(condition: bool, key: str, message: str) -> None:
         raise UserError(f"{key}: {message}")
 
 
+def _setting(config: RunConfig, key: str) -> float:
+    """The value of a setting of a group (`ewc.strength`)."""
+    group, name = key.split(".")
+    return getattr(getattr(config, group), name)
+
+
 def validate(config: RunConfig) -> None:
     _require(config.max_width >= 1.0, "max_width", f"must be at least 1.0, got {config.max_width}")
     _require(config.width_step > 0, "width_step", f"must be positive, got {config.width_step}")
@@ -53,3 +59,10 @@ def validate(config: RunConfig) -> None:
     _require(config.retrain.patience >= 1, "retrain.patience", "must be at least 1")
     check_doctor(config.doctor)
     check_masks(config.hat, config.supsup)
+    for key in ("ewc.strength", "si.strength", "lwf.weight"):
+        _require(_setting(config, key) >= 0, key, f"must not be negative, got {_setting(config, key)}")
+    for key in ("si.damping", "lwf.temperature", "replay.memory"):
+        _require(_setting(config, key) > 0, key, f"must be positive, got {_setting(config, key)}")
+    _require(0 <= config.ewc.decay <= 1, "ewc.decay", f"must be in [0, 1], got {config.ewc.decay}")
+    _require(config.replay.batch_size is None or config.replay.batch_size >= 1, "replay.batch_size",
+             "must be at least 1 (or null: the training batch size)")

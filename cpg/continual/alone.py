@@ -142,9 +142,9 @@ class TrainAlone:
             task=index + 1, name=task.name, goal=None, test_accuracy=accuracies["test"],
             val_accuracy=accuracies["val"], owned_share=1.0, seconds=dict(session.progress.seconds))))
         session.reporter.message(f"task {index + 1} trained alone: test accuracy {accuracies['test']:.4f}")
-        session.recorder.task_committed(None, strategy.network.summary(session))
         for plugin in strategy.plugins:
             plugin.task_committed(session)
+        session.recorder.task_committed(None, strategy.summary(session))
         state.progress = TaskProgress()
         if session.is_last_task:
             return DONE

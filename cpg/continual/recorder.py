@@ -2,7 +2,7 @@
 optimizer states, snapshots, events and results.json (the format itself: cpg/checkpoint.py)."""
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -28,7 +28,8 @@ COMMIT_SCALARS = ("test_accuracy", "val_accuracy", "sparsity", "width", "owned_s
 class RunRecorder:
     """Writes `state` and what goes with it into `folder`. Under multi-process training only
     rank 0 writes; every write is followed by a barrier so other ranks may read what it wrote.
-    `resumed` is what the version the run resumed from holds (network, optimizer states)."""
+    `resumed` is what the version the run resumed from holds (network, optimizer states, the
+    plugins' states); `plugin_states()` gives what every save holds of the plugins."""
 
     config: RunConfig
     benchmark_name: str
@@ -37,6 +38,7 @@ class RunRecorder:
     reporter: Reporter
     dist: Distributed
     _resumed: dict[str, Any] | None = None
+    plugin_states: Callable[[], dict[str, Any]] = dict
     _mark: float = field(default_factory=time.perf_counter, init=False, repr=False)
     _snapshots: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
     """In memory: the snapshots the state refers to."""
@@ -57,13 +59,17 @@ class RunRecorder:
 
     def save(self, network: nn.Module | None, optimizers: Sequence[torch.optim.Optimizer] = (),
              force: bool = True) -> None:
-        """Persist the position, records, network and optimizer states as one atomic version:
-        now when `force`, else when the save cadence (`save_every_seconds`) says so."""
+        """Persist the position, records, network, optimizer states and the plugins' states as
+        one atomic version: now when `force`, else when the save cadence (`save_every_seconds`)
+        says so."""
         if not force and not self.dist.any(self.cadence.due()):
             return
         tensors: dict[str, Any] = {"network": network.state_dict() if network is not None else {}}
         if optimizers:
             tensors["optimizers"] = {"list": [optimizer.state_dict() for optimizer in optimizers]}
+        plugins = self.plugin_states()
+        if plugins:
+            tensors["plugins"] = plugins
         self.write(tensors)
 
     def write(self, tensors: dict[str, Any]) -> None:

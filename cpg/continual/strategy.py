@@ -4,12 +4,16 @@ Every strategy is one `Strategy` value registered in `cpg.registry.STRATEGIES` (
 in cpg/continual/strategies/). Its policies own the behaviour the strategies differ in: what the
 tasks share, how a task is pruned, what decides whether it is learned well enough and which
 pruning step it keeps, whether the network grows. Its stages (each an object in
-cpg/continual/stages/) call the policies and never ask which strategy runs.
+cpg/continual/stages/) call the policies and never ask which strategy runs. Its plugins add
+what needs no stage (a loss term, a replay buffer): the registered value holds them as they are
+before any task, and each run works on copies of its own (`for_run`).
 """
 
+import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from cpg.config import RunConfig
 from cpg.continual.plugin import Plugin
@@ -39,6 +43,22 @@ class Strategy:
     growth: Growth = NoGrowth()
     stages: Registry[type[TaskStage]] = STAGES
     plugins: Sequence[Plugin] = field(default_factory=tuple)
+
+    def for_run(self, plugins: Sequence[Plugin] = ()) -> "Strategy":
+        """The strategy one run works with: fresh copies of its own plugins (what they keep
+        belongs to that run), then `plugins`, which the caller keeps."""
+        return dataclasses.replace(self, plugins=(*copy.deepcopy(tuple(self.plugins)), *plugins))
+
+    def summary(self, session: TaskSession) -> dict[str, Any]:
+        """Width, free capacity and size for results.json: the network policy's, with the bytes
+        each plugin keeps beside the network added to `storage_bytes` by kind."""
+        summary = self.network.summary(session)
+        kept = {kind: size for plugin in self.plugins for kind, size in plugin.storage_bytes(session).items()}
+        if not kept:
+            return summary
+        storage = {kind: size for kind, size in summary["storage_bytes"].items() if kind != "total"}
+        storage.update(kept)
+        return {**summary, "storage_bytes": {**storage, "total": sum(storage.values())}}
 
     def check(self, name: str, config: RunConfig) -> None:
         """Refuse settings the strategy (registered as `name`) cannot honour."""

@@ -1,7 +1,6 @@
 """Starting and resuming a run: its folder, data, goals, network and strategy, to its results."""
 
 import copy
-import dataclasses
 import json
 import shutil
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import yaml
 from cpg.checkpoint import CheckpointError, RunFolder, load_network_state, write_json, write_text
 from cpg.config import RunConfig, scale_epochs, to_mapping
 from cpg.continual import DONE, STRATEGIES, Plugin, RunRecorder, RunState, StageMachine, TaskSession
+from cpg.continual.plugin import plugin_states, resume_plugins
 from cpg.continual.session import NETWORK_SEED
 from cpg.data import Benchmark
 from cpg.device import device_line, resolve_device
@@ -122,8 +122,7 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
              device: torch.device, resuming: bool, notes: list[str],
              network: TaskNetwork | None, dist: Distributed, plugins: Sequence[Plugin]) -> dict[str, Any]:
     saved = None
-    strategy = STRATEGIES.get(config.strategy)
-    strategy = dataclasses.replace(strategy, plugins=(*strategy.plugins, *plugins))
+    strategy = STRATEGIES.get(config.strategy).for_run(plugins)
     user_network = network
     if network is None:
         torch.manual_seed(derive_seed(config.seed, NETWORK_SEED))
@@ -147,14 +146,17 @@ def _execute(config: RunConfig, benchmark: Benchmark, folder: RunFolder, reporte
         write_text(folder.config_path, yaml.safe_dump(to_mapping(config), sort_keys=False))
     state.goals = compute_goals(config, benchmark, reporter, device, state, user_network, dist)
     scaled = scale_epochs(config)
-    recorder = RunRecorder(scaled, benchmark.name, folder, state, reporter, dist, saved)
+    recorder = RunRecorder(scaled, benchmark.name, folder, state, reporter, dist, saved,
+                           plugin_states=lambda: plugin_states(strategy.plugins))
     session = TaskSession(scaled, benchmark, network, recorder, reporter, device, dist)
     if saved is None:
         session.save()  # the first version
-    elif notes:  # the same network and optimizer states, with the changes recorded in the state
-        recorder.write(saved)
+    else:
+        resume_plugins(strategy.plugins, saved.get("plugins", {}), session)
+        if notes:  # the same network, optimizer and plugin states, with the changes recorded in the state
+            recorder.write(saved)
     StageMachine(session, strategy).run()
-    results = recorder.results(strategy.network.summary(session))
+    results = recorder.results(strategy.summary(session))
     if dist.is_main:
         write_json(folder.results_path, results)
         reporter.hparams(to_mapping(config), results)

@@ -119,7 +119,10 @@ class Masked(SharedNetwork):
 class Backbone(SharedNetwork):
     """One unprotected backbone trained by every task in turn, a head per task. Each task starts
     from the backbone as the previous task left it, or (`finetune.start_from: random`, the CPG
-    paper's protocol) as a random earlier task left it."""
+    paper's protocol) as a random earlier task left it. With `earlier_heads` the earlier tasks'
+    heads train too, for the loss terms that reach them (distillation, replayed images)."""
+
+    earlier_heads: bool = False
 
     def build(self, factory: Factory) -> TaskNetwork:
         return TaskNetwork(convert_head(factory(1.0)), factory=factory)
@@ -136,8 +139,10 @@ class Backbone(SharedNetwork):
         session.network.begin_learning(session.task, Reuse.ALL)  # only the head is task-aware: nothing to pick
 
     def trained_weights(self, session: TaskSession) -> list[torch.nn.Parameter]:
-        """All of the network but the other tasks' heads."""
+        """All of the network but, unless `earlier_heads`, the other tasks' heads."""
         network = session.network
+        if self.earlier_heads:
+            return list(network.parameters())
         others = {id(param) for record in network.tasks if record.number != session.task
                   for param in network.task_parameters(record.number)}
         return [param for param in network.parameters() if id(param) not in others]

@@ -44,9 +44,9 @@ class CommitStage:
             f"sparsity {sparsity:.2f}, free capacity {free_share(network):.2%}"
         )
         strategy.network.task_committed(session)
-        session.recorder.task_committed(network, strategy.network.summary(session))
         for plugin in strategy.plugins:
             plugin.task_committed(session)
+        session.recorder.task_committed(network, strategy.summary(session))
         state.snapshots = {role: name for role, name in state.snapshots.items() if role.startswith("after_task_")}
         state.prune_index = 0
         state.progress = TaskProgress()

@@ -1,0 +1,93 @@
+"""What EWC and SI share: the weights every task computes with, anchored where the last task
+left them by a quadratic penalty that weighs each weight by its importance,
+`coefficient × Σ importance · (θ − anchor)²`; they differ in the importance and the coefficient."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from cpg.continual.plugin import Plugin
+from cpg.continual.session import TaskSession
+from cpg.engine import LoopHook, TrainStep
+from cpg.nn import TaskNetwork
+
+Tensors = dict[str, Tensor]
+"""Tensors by the name of the parameter they belong to."""
+
+
+def shared_parameters(network: TaskNetwork) -> dict[str, nn.Parameter]:
+    """The parameters every task computes with (not a task's own head, BatchNorm or biases)."""
+    own = {id(param) for record in network.tasks for param in network.task_parameters(record.number)}
+    return {name: param for name, param in network.named_parameters() if id(param) not in own}
+
+
+def copied(tensors: Mapping[str, Tensor], device: torch.device | None = None) -> Tensors:
+    """Detached copies (on `device`, if given) that later training cannot change."""
+    return {name: tensor.detach().to(device=device, copy=True) for name, tensor in tensors.items()}
+
+
+def quadratic_penalty(params: Mapping[str, Tensor], importance: Mapping[str, Tensor],
+                      anchor: Mapping[str, Tensor]) -> Tensor:
+    """Σ importance · (θ − anchor)² over the parameters `importance` names."""
+    terms = [(importance[name] * (params[name] - anchor[name]).square()).sum() for name in importance]
+    return torch.stack(terms).sum()
+
+
+def tensor_bytes(*groups: Mapping[str, Tensor]) -> int:
+    return sum(tensor.numel() * tensor.element_size() for group in groups for tensor in group.values())
+
+
+class Penalty(LoopHook):
+    """Adds `coefficient × Σ importance · (θ − anchor)²` to every step's loss."""
+
+    def __init__(self, params: Mapping[str, Tensor], importance: Tensors, anchor: Tensors, coefficient: float) -> None:
+        self.params = params
+        self.importance = importance
+        self.anchor = anchor
+        self.coefficient = coefficient
+
+    def before_backward(self, step: TrainStep) -> None:
+        step.loss = step.loss + self.coefficient * quadratic_penalty(self.params, self.importance, self.anchor)
+
+    @torch.no_grad()
+    def gradient(self, name: str) -> Tensor:
+        """The penalty's gradient with respect to parameter `name`: 2c · importance · (θ − anchor)."""
+        return 2 * self.coefficient * self.importance[name] * (self.params[name] - self.anchor[name])
+
+
+class Anchored(Plugin):
+    """A plugin keeping every shared weight's importance and its anchor (both empty until the
+    first task is committed), and penalising the distance from the anchor while a later task
+    learns. Subclasses say what the importance is and how strong the penalty is."""
+
+    importance_kind = "importance"
+    """What results.json's `storage_bytes` calls the importances."""
+
+    def __init__(self) -> None:
+        self.importance: Tensors = {}
+        self.anchor: Tensors = {}
+
+    def coefficient(self, session: TaskSession) -> float:
+        raise NotImplementedError
+
+    def penalty(self, session: TaskSession) -> Penalty | None:
+        """The penalty of the task being learned (None on the first task)."""
+        if not self.importance:
+            return None
+        return Penalty(shared_parameters(session.network), self.importance, self.anchor, self.coefficient(session))
+
+    def loop_hooks(self, session: TaskSession, stage: str) -> Sequence[LoopHook]:
+        penalty = self.penalty(session)
+        return [penalty] if penalty is not None else []
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"importance": self.importance, "anchor": self.anchor}
+
+    def load_state_dict(self, state: dict[str, Any], session: TaskSession) -> None:
+        self.importance = copied(state["importance"], session.device)
+        self.anchor = copied(state["anchor"], session.device)
+
+    def storage_bytes(self, session: TaskSession) -> dict[str, int]:
+        return {self.importance_kind: tensor_bytes(self.importance), "anchor_weights": tensor_bytes(self.anchor)}

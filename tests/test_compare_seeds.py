@@ -141,6 +141,7 @@ def test_compare_strategies_runs_each_strategy_for_each_seed_and_reads_finished_
     (tmp_path / "tiny.yaml").write_text(TINY_PROTOCOL)
     options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 20, "test_per_class": 10, "image_size": 8,
                "channels": 1, "difficulty": 0.8}
+    # the script reads its own command line, as a user runs it
     monkeypatch.setattr(sys, "argv", ["compare_strategies.py", "--tasks", "synthetic", "--config", "tiny.yaml",
                                       "--options", json.dumps(options), "--strategies", "finetune", "independent",
                                       "--seeds", "0,1"])

@@ -91,3 +91,17 @@ def test_looking_at_more_steps_does_not_loosen_the_choice():
     assert 0.05 < single < 0.6, "a step 3 points below passes one comparison now and then"
     assert simulated_keep_rate(10, fixed_sequence=True, seed=1) == pytest.approx(single, abs=0.04)
     assert simulated_keep_rate(10, fixed_sequence=False) > single + 0.3
+
+
+def test_one_image_never_decides():
+    for images in (10, 25, 40, 150, 500):
+        for correct in range(images // 2, images + 1):
+            goal = correct / images
+            one_short = Estimate(goal - 1 / images, images)
+            assert compare(one_short, Estimate(goal, images), 0.0, 1.0).passed, (images, correct)
+            assert compare(one_short, Estimate(goal), 0.0, 1.0).passed, (images, correct)
+    assert not compare(Estimate(0.96, 25), Estimate(1.0, 25), 0.0, 0.0).passed  # the paper's strict rule
+    far = compare(Estimate(0.70, 40), Estimate(0.90, 40), 0.0, 1.0)
+    assert not far.passed and far.threshold == pytest.approx(0.90 - far.tolerance)
+    allowed = compare(Estimate(0.85, 40), Estimate(0.90), 0.05, 0.0)
+    assert allowed.passed and allowed.threshold == pytest.approx(0.85)

@@ -1,9 +1,8 @@
 """Every decision of the CPG state machine, each taken by a run for its own reason, with real
 goals: a goal file written by `cpg baseline` (one network per task trained alone), edited only
-where a test needs a goal just above or below what the run itself measures. The rules are in
-cpg/continual/decisions.py."""
+where a test needs a goal just above or below what the run itself measures (the run:
+tests/decision_scenario.py). The rules are in cpg/continual/decisions.py."""
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -12,53 +11,12 @@ import pytest
 import torch
 
 from cpg.cli import main
-from cpg.config import RunConfig, build_config
+from cpg.config import RunConfig
 from cpg.continual.decisions import Estimate, compare, paired_standard_error
 from cpg.goals import pack_correct, unpack_correct
-from cpg.report import ConsoleReport
 from cpg.workflows import execute, open_run
+from tests.decision_scenario import QUIET, SCENARIO, decisions, scenario, with_goals
 from tests.runs import BATCH, record_committed_logits
-
-SCENARIO: dict[str, Any] = {
-    "tasks": "synthetic",
-    "benchmark_options": {"num_tasks": 2, "classes_per_task": 4, "train_per_class": 40, "test_per_class": 20,
-                          "image_size": 8, "channels": 1, "difficulty": 0.8},
-    "arch": "small_cnn",
-    "max_width": 1.5,
-    "val_fraction": 0.25,
-    "batch_size": 16,
-    "finetune": {"epochs": 6, "lr": 0.05, "lr_steps": {4: 0.1}, "mask_lr": 0.005, "mask_lr_steps": {}},
-    "prune": {"targets": [0.3, 0.99], "epochs": 2, "ramp_epochs": 1, "update_every": 2},
-    "retrain": {"epochs": 1, "patience": 1},
-}
-"""Two 4-class tasks hard enough that accuracies sit well below 1; pruning to 99% collapses a
-task's training accuracy, 30% does not."""
-
-QUIET = ConsoleReport(quiet=True)
-
-
-def scenario(root: Path, name: str, **changes: Any) -> Any:
-    layer = {**copy.deepcopy(SCENARIO), "checkpoint_dir": str(root / "checkpoints"), "log_dir": str(root / "logs"),
-             "name": name}
-    for key, value in changes.items():
-        layer[key] = {**layer[key], **value} if isinstance(value, dict) and isinstance(layer.get(key), dict) else value
-    return build_config(("test", layer))
-
-
-def with_goals(root: Path, document: dict[str, Any], accuracies: dict[int, float]) -> str:
-    """A copy of a goal file with the validation goal of some tasks (1-based) replaced; an
-    edited goal has no per-image results, so it is compared by the unpaired rule."""
-    edited = copy.deepcopy(document)
-    for task, accuracy in accuracies.items():
-        edited["tasks"][task - 1]["val"] = accuracy
-        del edited["tasks"][task - 1]["val_correct"]
-    path = root / f"goals-{'-'.join(f'{task}_{value:.4f}' for task, value in accuracies.items())}.json"
-    path.write_text(json.dumps(edited))
-    return str(path)
-
-
-def decisions(results: dict[str, Any], task: int, kind: str) -> list[dict[str, Any]]:
-    return [entry for entry in results["tasks"][task - 1]["decisions"] if entry["decision"] == kind]
 
 
 @pytest.fixture(scope="module")
@@ -79,20 +37,6 @@ def goal_file(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def reference(root: Path, goal_file: Path) -> dict[str, Any]:
     return execute(scenario(root, "reference", goal={"file": str(goal_file)}), console=QUIET)
-
-
-def test_one_image_never_decides():
-    for images in (10, 25, 40, 150, 500):
-        for correct in range(images // 2, images + 1):
-            goal = correct / images
-            one_short = Estimate(goal - 1 / images, images)
-            assert compare(one_short, Estimate(goal, images), 0.0, 1.0).passed, (images, correct)
-            assert compare(one_short, Estimate(goal), 0.0, 1.0).passed, (images, correct)
-    assert not compare(Estimate(0.96, 25), Estimate(1.0, 25), 0.0, 0.0).passed  # the paper's strict rule
-    far = compare(Estimate(0.70, 40), Estimate(0.90, 40), 0.0, 1.0)
-    assert not far.passed and far.threshold == pytest.approx(0.90 - far.tolerance)
-    allowed = compare(Estimate(0.85, 40), Estimate(0.90), 0.05, 0.0)
-    assert allowed.passed and allowed.threshold == pytest.approx(0.85)
 
 
 def test_decisions_are_recorded_with_the_numbers_their_rule_used(reference, goal_file):

@@ -1,8 +1,9 @@
 """Runs that differ only in seed: which runs they are, and a number's mean ± standard deviation
 over them.
 
-A run's settings are its `run.yaml` when its folder has one, else what its results.json records
-of them (a peer's results: strategy, architecture, maximum width, selection split, and the peer's
+A run's settings are its `run.yaml` when its folder has one, read as a run reads it (a setting
+added to cpg after the run was made has its default, so an older run still joins the newer runs
+of its experiment), else what its results.json records of them (a peer's results: strategy, architecture, maximum width, selection split, and the peer's
 library and settings). Two runs differ only in seed when their settings are equal once the seed
 and the settings that only say where files go or how fast a run goes (NOT_THE_EXPERIMENT) are set
 aside: the benchmark and its options, strategy, architecture, maximum width, schedule, goals and
@@ -16,7 +17,8 @@ from pathlib import Path
 from statistics import fmean, stdev
 from typing import Any, Protocol, TypeVar
 
-from cpg.config import read_yaml
+from cpg.config import build_config, read_yaml, to_mapping
+from cpg.errors import UserError
 
 NOT_THE_EXPERIMENT = frozenset({
     "seed", "name", "checkpoint_dir", "log_dir", "data_root", "download", "verify_checksums", "device", "num_workers",
@@ -32,9 +34,19 @@ def experiment(folder: Path, results: Mapping[str, Any]) -> str:
     """The settings of the run in `folder` (results.json `results`) but its seed, as JSON: runs
     with the same experiment differ only in seed."""
     config = folder / "run.yaml"
-    settings = read_yaml(config) if config.is_file() else {key: results[key] for key in RECORDED if key in results}
+    settings = _run_settings(config) if config.is_file() else {key: results[key] for key in RECORDED if key in results}
     kept = {key: value for key, value in _dotted(settings).items() if key not in NOT_THE_EXPERIMENT}
     return json.dumps(kept, sort_keys=True, default=str)
+
+
+def _run_settings(path: Path) -> dict[str, Any]:
+    """A run.yaml with every setting it leaves out at its default; as written when this version of
+    cpg cannot read it (a setting since renamed or removed)."""
+    written = read_yaml(path)
+    try:
+        return to_mapping(build_config((str(path), written)))
+    except UserError:
+        return written
 
 
 def _dotted(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

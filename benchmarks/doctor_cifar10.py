@@ -1,5 +1,5 @@
-"""Model Doctor on long-tailed CIFAR-10 (imbalance ratio 100), the setting of the experiment log
-this project started from: ResNet-32 trained with cross-entropy, with focal loss and with
+"""Model Doctor on long-tailed CIFAR-10 (imbalance ratio 100), the usual long-tailed setting of
+Model Doctor's reproductions: ResNet-32 trained with cross-entropy, with focal loss and with
 class-balanced sampling, and the cross-entropy one treated by Model Doctor (`cpg doctor treat`,
 kept only when a treated epoch beats it on the validation split); test accuracy per class and
 overall of each, under the CPU protocol of pipelines/cpu/doctor-resnet32-cifar10-lt.yaml.

@@ -81,10 +81,12 @@ def test_another_setting_or_the_same_seed_again_is_a_row_of_its_own(tmp_path, ca
 def test_a_setting_left_out_of_an_older_run_yaml_counts_as_its_default(tmp_path, capsys):
     """A run made before a setting existed has no line for it; a newer run writes its default."""
     newer = {"replay": {"memory": 200, "batch_size": None}}
-    runs = [run_folder(tmp_path, "older-s0", "cpg", 0, [[0.9]]), run_folder(tmp_path, "newer-s1", "cpg", 1, [[0.8]], **newer),
+    runs = [run_folder(tmp_path, "older-s0", "cpg", 0, [[0.9]]),
+            run_folder(tmp_path, "newer-s1", "cpg", 1, [[0.8]], **newer),
             run_folder(tmp_path, "other-s2", "cpg", 2, [[0.7]], replay={"memory": 50})]
     _, rows = markdown_rows(capsys, *runs)
-    assert {name: row[-2] for name, row in rows.items() if name != "run"} == {"older-s0, newer-s1": "2", "other-s2": "1"}
+    seeds = {name: row[-2] for name, row in rows.items() if name != "run"}
+    assert seeds == {"older-s0, newer-s1": "2", "other-s2": "1"}
 
 
 def test_a_row_with_an_unfinished_seed_is_marked_and_measured_after_the_task_all_have_committed(tmp_path, capsys):

@@ -11,7 +11,8 @@ from torch import nn
 
 from cpg.engine import EpochLoop, LoopHook, LoopPosition, state_copy
 from cpg.engine.stop import STOP, StopRequested
-from tests.loop_rig import EPOCHS, Saved, Store, Trace, line, make_loop, momentum_sgd, same_weights, scripted, traced_run
+from tests.loop_rig import (EPOCHS, Saved, Store, Trace, line, make_loop, momentum_sgd, same_weights, scripted,
+                            traced_run)
 
 
 # save cadence and stop ----------------------------------------------------------------------

@@ -3,11 +3,12 @@ over them.
 
 A run's settings are its `run.yaml` when its folder has one, read as a run reads it (a setting
 added to cpg after the run was made has its default, so an older run still joins the newer runs
-of its experiment), else what its results.json records of them (a peer's results: strategy, architecture, maximum width, selection split, and the peer's
-library and settings). Two runs differ only in seed when their settings are equal once the seed
-and the settings that only say where files go or how fast a run goes (NOT_THE_EXPERIMENT) are set
-aside: the benchmark and its options, strategy, architecture, maximum width, schedule, goals and
-every other setting must match.
+of its experiment), else what its results.json records of them (a peer's results: strategy,
+architecture, maximum width, selection split, and the peer's library and settings). Two runs
+differ only in seed when their settings are equal once the seed and the settings that only say
+where files go or how fast a run goes (NOT_THE_EXPERIMENT) are set aside: the benchmark and its
+options, strategy, architecture, maximum width, schedule, goals and every other setting must
+match.
 """
 
 import json

@@ -9,6 +9,10 @@ print the `cpg compare` table (Markdown): a row per strategy, mean ± standard d
 (the second is the hard benchmark whose table the README quotes: under 30 minutes per strategy
 on 2 CPU cores)
 
+Without `--strategies` every registered strategy runs, CPG's and the baselines it is compared
+with first. A run that fails (its loss diverged, a setting it cannot use) is left out of the
+table and named after it, with its error; the others still run, and the exit status is 1.
+
 Each strategy uses its pipeline (`pipelines/<tasks>-<strategy>.yaml`, else `<tasks>.yaml` with
 the strategy's defining settings), or, with `--config`, that protocol file with the strategy's
 defining settings; the flags given here override all of them alike. Every strategy runs with the
@@ -22,6 +26,7 @@ already there is resumed (or, finished, read), so a stopped comparison continues
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from cpg.allocator import use_huge_pages
@@ -29,11 +34,14 @@ from cpg.allocator import use_huge_pages
 use_huge_pages()  # before torch is imported: the allocator settings `cpg` runs with
 
 from cpg.cli.pipelines import default_pipeline, resolve_config  # noqa: E402
+from cpg.errors import RunFailed, UserError  # noqa: E402
+from cpg.registry import STRATEGIES as REGISTERED  # noqa: E402
 from cpg.report import ConsoleReport  # noqa: E402
 from cpg.report.compare import comparison_markdown, comparison_rows  # noqa: E402
 from cpg.workflows import execute  # noqa: E402
 
 STRATEGIES = ("cpg", "packnet", "piggyback", "pae", "finetune", "independent")
+"""CPG and the baselines of its paper, first in the table; every other registered strategy follows."""
 DEFAULT_SETTINGS = {
     "packnet": {"max_width": 1.0},
     "piggyback": {"max_width": 1.0},
@@ -43,6 +51,11 @@ DEFAULT_SETTINGS = {
 }
 """Each strategy's defining settings (those of the shipped strategy pipelines), for task
 sequences that have no `pipelines/<tasks>-<strategy>.yaml`."""
+
+
+def every_strategy() -> list[str]:
+    """The registered strategies, those of `STRATEGIES` first."""
+    return [*STRATEGIES, *(name for name in REGISTERED if name not in STRATEGIES)]
 
 
 def seed_list(text: str) -> list[int]:
@@ -71,7 +84,7 @@ def run_flags(args: argparse.Namespace, strategy: str, seed: int) -> dict[str, A
     return flags
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", default="digits-5")
     parser.add_argument("--arch")
@@ -79,20 +92,28 @@ def main() -> None:
     parser.add_argument("--epochs-scale", type=float)
     parser.add_argument("--seeds", type=seed_list, default=[0], help="comma-separated, e.g. 0,1,2 (default: 0)")
     parser.add_argument("--goal", type=float, help="one goal for every task (default: the goal file)")
-    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
+    parser.add_argument("--strategies", nargs="+", default=every_strategy(), help="default: every registered one")
     parser.add_argument("--config", help="a pipeline holding the protocol (default: the tasks' own)")
     parser.add_argument("--data-root")
     parser.add_argument("--no-verify-checksums", action="store_true", help="read a re-packed CIFAR archive")
     parser.add_argument("--restart", action="store_true", help="start every run over")
     args = parser.parse_args()
-    folders = []
+    folders, failures = [], []
     for seed in args.seeds:
         for strategy in args.strategies:
             config = resolve_config(args.config, args.tasks, run_flags(args, strategy, seed))
-            execute(config, restart=args.restart, console=ConsoleReport(quiet=True))
+            try:
+                execute(config, restart=args.restart, console=ConsoleReport(quiet=True))
+            except (RunFailed, UserError) as error:
+                failures.append(f"{config.checkpoint_dir}/{config.name}: {error}")
+                continue
             folders.append(f"{config.checkpoint_dir}/{config.name}")
-    print(comparison_markdown(*comparison_rows(folders)))
+    if folders:
+        print(comparison_markdown(*comparison_rows(folders)))
+    for failure in failures:
+        print(f"not in the table, failed: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -15,6 +15,7 @@ from rich.console import Console
 from benchmarks import compare_strategies
 from cpg.cli import main
 from cpg.errors import UserError
+from cpg.registry import STRATEGIES as REGISTERED
 from cpg.report.compare import comparison_rows, comparison_table
 
 SETTINGS = {"tasks": "synthetic", "benchmark_options": {"num_tasks": 2}, "arch": "small_cnn", "max_width": 1.0,
@@ -168,3 +169,26 @@ def test_compare_strategies_runs_each_strategy_for_each_seed_and_reads_finished_
     compare_strategies.main()  # finished runs are read, not run again
     assert capsys.readouterr().out == first
     assert {path: path.stat().st_mtime_ns for path in (tmp_path / "checkpoints").rglob("*")} == written
+
+
+def test_a_failing_run_is_named_with_its_error_and_the_other_strategies_still_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(TINY_PROTOCOL + "ewc: {strength: 1.0e+6}\n")  # more than SGD can take
+    options = {"num_tasks": 2, "classes_per_task": 2, "train_per_class": 20, "test_per_class": 10, "image_size": 8,
+               "channels": 1, "difficulty": 0.8}
+    # the script reads its own command line, as a user runs it
+    monkeypatch.setattr(sys, "argv", ["compare_strategies.py", "--tasks", "synthetic", "--config", "tiny.yaml",
+                                      "--options", json.dumps(options), "--strategies", "ewc", "finetune"])
+    assert compare_strategies.main() == 1
+    captured = capsys.readouterr()
+    rows = [line.split(" | ")[0] for line in captured.out.splitlines() if line.startswith("| compare-")]
+    assert rows == ["| compare-synthetic-finetune-s0"]
+    failures = [line for line in captured.err.splitlines() if line.startswith("not in the table")]
+    assert failures == [line for line in failures if "compare-synthetic-ewc-s0: ewc.strength: 1e+06 makes" in line]
+    assert len(failures) == 1
+
+
+def test_without_strategies_every_registered_strategy_runs_cpgs_paper_first():
+    names = compare_strategies.every_strategy()
+    assert names[:6] == list(compare_strategies.STRATEGIES)
+    assert sorted(names) == sorted(REGISTERED) and len(names) == len(set(names))

@@ -19,6 +19,8 @@ from tests.conftest import QUICK, merge
 from tests.runs import Killed, Watch, assert_same_weights, at, final_weights, kill_after_save, without_times
 
 METHODS = ("ewc", "si", "lwf", "replay")
+FITTING_EWC = {"ewc": {"strength": 10.0}}
+"""At QUICK's rate 0.05 the default λ 100 is more than SGD can take (tests/test_penalty_stability.py)."""
 
 
 def digits_then_noise() -> Benchmark:
@@ -95,7 +97,7 @@ def test_each_method_reports_what_it_keeps_and_cpg_compare_shows_it(quick_config
     shared_bytes = 4 * sum(param.numel() for name, param in network.named_parameters() if not name.startswith("head."))
     storage = {}
     for strategy in METHODS:
-        results = execute(quick_config(name=strategy, strategy=strategy), console=quiet)
+        results = execute(quick_config(name=strategy, strategy=strategy, **FITTING_EWC), console=quiet)
         storage[strategy] = results["storage_bytes"]
         assert storage[strategy]["total"] == sum(size for kind, size in storage[strategy].items() if kind != "total")
         assert results["model_size"]["relative_to_one_network"] == 1.0
@@ -111,7 +113,7 @@ def test_each_method_reports_what_it_keeps_and_cpg_compare_shows_it(quick_config
 @pytest.mark.parametrize("strategy", METHODS)
 def test_a_method_killed_in_the_middle_of_a_task_resumes_to_identical_results(quick_config, quiet, monkeypatch,
                                                                               tmp_path, strategy):
-    settings = {"strategy": strategy, "replay": {"memory": 30}}
+    settings = {"strategy": strategy, "replay": {"memory": 30}, **FITTING_EWC}
     whole = execute(quick_config(name="whole", **settings), console=quiet)
     config = quick_config(name="killed", **settings)
     kill_after_save(monkeypatch, at(2, "finetune", 2))

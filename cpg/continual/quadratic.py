@@ -8,9 +8,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from cpg.config import RunConfig
 from cpg.continual.plugin import Plugin
 from cpg.continual.session import TaskSession
 from cpg.engine import LoopHook, TrainStep
+from cpg.errors import SettingError
 from cpg.nn import TaskNetwork
 
 Tensors = dict[str, Tensor]
@@ -33,6 +35,33 @@ def quadratic_penalty(params: Mapping[str, Tensor], importance: Mapping[str, Ten
     """Σ importance · (θ − anchor)² over the parameters `importance` names."""
     terms = [(importance[name] * (params[name] - anchor[name]).square()).sum() for name in importance]
     return torch.stack(terms).sum()
+
+
+def stable_step_limit(momentum: float) -> float:
+    """The largest learning rate × curvature at which SGD with Nesterov momentum β (as
+    `cpg.optim.sgd` steps) still converges on a quadratic, 2(1 + β)/(1 + 2β); 2 without momentum."""
+    return 2 * (1 + momentum) / (1 + 2 * momentum)
+
+
+def check_stable(importance: Mapping[str, Tensor], coefficient: float, config: RunConfig, setting: str) -> None:
+    """Refuse a penalty so stiff that SGD's steps on some weight would grow without bound: the
+    penalty's curvature on a weight is 2 × coefficient × its importance (plus the weight decay),
+    and past `stable_step_limit` times the highest learning rate the task trains with, the
+    updates of that weight oscillate ever wider, whatever the task's own loss does. `setting`
+    (`ewc.strength`) scales the coefficient; the error says how large it may be."""
+    name, largest = max(((name, float(value.max())) for name, value in importance.items()), key=lambda item: item[1])
+    rate = config.finetune.lr * max([1.0, *config.finetune.lr_steps.values()])
+    curvature = 2 * coefficient * largest + config.weight_decay
+    limit = stable_step_limit(config.momentum)
+    if rate * curvature < limit:
+        return
+    group, key = setting.split(".")
+    strength = getattr(getattr(config, group), key)
+    most = strength * (limit / rate - config.weight_decay) / (2 * coefficient * largest)
+    raise SettingError(setting, f"{strength:g} makes the penalty's curvature on {name} {curvature:.4g}; SGD at "
+                                f"finetune.lr {rate:g} with momentum {config.momentum:g} would step that weight ever "
+                                f"further (rate × curvature {rate * curvature:.3g}, stable below {limit:.3g}). Use "
+                                f"less than {most:.3g}, or a lower finetune.lr, and resume the run")
 
 
 def tensor_bytes(*groups: Mapping[str, Tensor]) -> int:
@@ -64,6 +93,8 @@ class Anchored(Plugin):
 
     importance_kind = "importance"
     """What results.json's `storage_bytes` calls the importances."""
+    strength_setting = ""
+    """The setting the coefficient is proportional to (`ewc.strength`)."""
 
     def __init__(self) -> None:
         self.importance: Tensors = {}
@@ -76,7 +107,9 @@ class Anchored(Plugin):
         """The penalty of the task being learned (None on the first task)."""
         if not self.importance:
             return None
-        return Penalty(shared_parameters(session.network), self.importance, self.anchor, self.coefficient(session))
+        coefficient = self.coefficient(session)
+        check_stable(self.importance, coefficient, session.config, self.strength_setting)
+        return Penalty(shared_parameters(session.network), self.importance, self.anchor, coefficient)
 
     def loop_hooks(self, session: TaskSession, stage: str) -> Sequence[LoopHook]:
         penalty = self.penalty(session)

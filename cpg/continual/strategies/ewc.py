@@ -60,6 +60,7 @@ class OnlineEWC(Anchored):
     """Keeps the running Fisher information F* (the importance) and θ* (the anchor)."""
 
     importance_kind = "fisher"
+    strength_setting = "ewc.strength"
 
     def coefficient(self, session: TaskSession) -> float:
         settings = session.config.ewc

@@ -51,6 +51,8 @@ class SynapticIntelligence(Anchored):
     """Keeps Ω (the importance) and θ̃ (the anchor), and while a task learns its running ω and
     the weights it started from."""
 
+    strength_setting = "si.strength"
+
     def __init__(self) -> None:
         super().__init__()
         self.omega: Tensors = {}

@@ -4,10 +4,11 @@ print the `cpg compare` table (Markdown): a row per strategy, mean ± standard d
     python benchmarks/compare_strategies.py --tasks digits-5 --seeds 0,1,2
     python benchmarks/compare_strategies.py --tasks synthetic --arch resnet20 --epochs-scale 0.2 \
         --options '{"num_tasks": 10, "classes_per_task": 10, "train_per_class": 50, "test_per_class": 50,
-                    "image_size": 32, "channels": 3, "difficulty": 1.0}'
+                    "image_size": 32, "channels": 3, "difficulty": 1.0}' \
+        --strategies cpg packnet piggyback pae finetune independent
 
-(the second is the hard benchmark whose table the README quotes: under 30 minutes per strategy
-on 2 CPU cores)
+(the second is the hard benchmark whose table the README quotes: about an hour for the six on
+one thread)
 
 Without `--strategies` every registered strategy runs, CPG's and the baselines it is compared
 with first. A run that fails (its loss diverged, a setting it cannot use) is left out of the

@@ -51,13 +51,14 @@ def check_stable(importance: Mapping[str, Tensor], coefficient: float, config: R
     (`ewc.strength`) scales the coefficient; the error says how large it may be."""
     name, largest = max(((name, float(value.max())) for name, value in importance.items()), key=lambda item: item[1])
     rate = config.finetune.lr * max([1.0, *config.finetune.lr_steps.values()])
-    curvature = 2 * coefficient * largest + config.weight_decay
+    stiffness = 2 * coefficient * largest
+    curvature = stiffness + config.weight_decay
     limit = stable_step_limit(config.momentum)
-    if rate * curvature < limit:
+    if stiffness <= 0 or rate * curvature < limit:
         return
     group, key = setting.split(".")
     strength = getattr(getattr(config, group), key)
-    most = strength * (limit / rate - config.weight_decay) / (2 * coefficient * largest)
+    most = strength * (limit / rate - config.weight_decay) / stiffness
     raise SettingError(setting, f"{strength:g} makes the penalty's curvature on {name} {curvature:.4g}; SGD at "
                                 f"finetune.lr {rate:g} with momentum {config.momentum:g} would step that weight ever "
                                 f"further (rate × curvature {rate * curvature:.3g}, stable below {limit:.3g}). Use "

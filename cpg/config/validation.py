@@ -11,7 +11,7 @@ def _require(condition: bool, key: str, message: str) -> None:
         raise UserError(f"{key}: {message}")
 
 
-def _setting(config: RunConfig, key: str) -> float:
+def setting_value(config: RunConfig, key: str) -> float:
     """The value of a setting of a group (`ewc.strength`)."""
     group, name = key.split(".")
     return getattr(getattr(config, group), name)
@@ -60,9 +60,9 @@ def validate(config: RunConfig) -> None:
     check_doctor(config.doctor)
     check_masks(config.hat, config.supsup)
     for key in ("ewc.strength", "si.strength", "lwf.weight"):
-        _require(_setting(config, key) >= 0, key, f"must not be negative, got {_setting(config, key)}")
+        _require(setting_value(config, key) >= 0, key, f"must not be negative, got {setting_value(config, key)}")
     for key in ("si.damping", "lwf.temperature", "replay.memory"):
-        _require(_setting(config, key) > 0, key, f"must be positive, got {_setting(config, key)}")
+        _require(setting_value(config, key) > 0, key, f"must be positive, got {setting_value(config, key)}")
     _require(0 <= config.ewc.decay <= 1, "ewc.decay", f"must be in [0, 1], got {config.ewc.decay}")
     _require(config.replay.batch_size is None or config.replay.batch_size >= 1, "replay.batch_size",
              "must be at least 1 (or null: the training batch size)")

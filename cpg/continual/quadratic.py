@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from cpg.config import RunConfig
+from cpg.config import RunConfig, setting_value
 from cpg.continual.plugin import Plugin
 from cpg.continual.session import TaskSession
 from cpg.engine import LoopHook, TrainStep
@@ -56,8 +56,7 @@ def check_stable(importance: Mapping[str, Tensor], coefficient: float, config: R
     limit = stable_step_limit(config.momentum)
     if stiffness <= 0 or rate * curvature < limit:
         return
-    group, key = setting.split(".")
-    strength = getattr(getattr(config, group), key)
+    strength = setting_value(config, setting)
     most = strength * (limit / rate - config.weight_decay) / stiffness
     raise SettingError(setting, f"{strength:g} makes the penalty's curvature on {name} {curvature:.4g}; SGD at "
                                 f"finetune.lr {rate:g} with momentum {config.momentum:g} would step that weight ever "
